@@ -1,0 +1,75 @@
+"""The command line: no subcommand opens the window; `render` draws it to a PNG offscreen.
+
+Thread-related environment is set here, before numpy loads: OpenBLAS and OpenMP threads
+busy-wait and fight each other and the GUI on small machines (shared/PERF_FACTS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from gmm_desktop import __version__
+
+NO_DISPLAY_MESSAGE = (
+    "gmm-desktop: no display found (DISPLAY and WAYLAND_DISPLAY are unset); run it on a desktop, "
+    "or draw the window to a picture offscreen with `gmm-desktop render OUT.png`."
+)
+
+
+def _limit_threads() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x800, got {text!r}") from None
+    if not (100 <= width <= 8000 and 100 <= height <= 8000):
+        raise argparse.ArgumentTypeError(f"size must be between 100x100 and 8000x8000, got {text!r}")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gmm-desktop",
+        description="Explore Gaussian mixture models: a target mixture, Metropolis-Hastings sampling, "
+        "EM fitting and model selection. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"gmm-desktop {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    render = commands.add_parser("render", help="draw the main window offscreen to a PNG file")
+    render.add_argument("out", metavar="OUT.png", help="the PNG file to write (replaced atomically)")
+    render.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (default 1280x800)")
+    return parser
+
+
+def has_display() -> bool:
+    """False on Linux when Qt would find no screen (and abort) and no platform was chosen."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `gmm-desktop` script and of `python -m gmm_desktop`; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    _limit_threads()
+    if args.command == "render":
+        from gmm_desktop.gui.render import render_to_png
+
+        return render_to_png(args.out, args.size)
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    from gmm_desktop.gui.app import run_window
+
+    return run_window()
+
+
+def gui_main() -> None:
+    """Entry point of the `gmm-desktop-gui` launcher (the .desktop file)."""
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Qt-free numerical core: numpy and scikit-learn only (a test enforces it)."""

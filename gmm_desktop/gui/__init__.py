@@ -1,0 +1,1 @@
+"""Everything that imports PySide6 or pyqtgraph: state owner, views, workers, the main window."""

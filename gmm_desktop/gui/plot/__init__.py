@@ -1,0 +1,1 @@
+"""The pyqtgraph views of the mixture, the samples and the fits."""

@@ -1,0 +1,85 @@
+"""Test harness: offscreen Qt, settings in a temporary folder, and no work left running.
+
+QT_QPA_PLATFORM must be set before anything imports Qt, so it is the first thing here.
+"""
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+LEAK_GRACE_SECONDS = 2.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """QSettings and standard paths point into a temporary folder, never at the user's files."""
+    folder = tmp_path_factory.mktemp("settings")
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+
+
+@pytest.fixture
+def app(qapp: QApplication) -> QApplication:
+    """The application configured as the real program configures it (names, pyqtgraph options)."""
+    from gmm_desktop.gui.app import application
+
+    return application()
+
+
+@pytest.fixture
+def main_window(app: QApplication, qtbot) -> Iterator:
+    """The real main window, shown; owned here and closed at teardown so its work is joined."""
+    from gmm_desktop.gui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+    QCoreApplication.processEvents()
+
+
+def _active_timers() -> list[str]:
+    app = QApplication.instance()
+    if app is None:
+        return []
+    owners = [app, *app.topLevelWidgets()]
+    return [
+        f"{type(owner).__name__}/{timer.objectName() or 'QTimer'}"
+        for owner in owners
+        for timer in owner.findChildren(QTimer)
+        if timer.isActive()
+    ]
+
+
+def _leftover_work(threads_before: set[threading.Thread]) -> list[str]:
+    problems = [f"thread {t.name}" for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    if QThreadPool.globalInstance().activeThreadCount():
+        problems.append(f"{QThreadPool.globalInstance().activeThreadCount()} job(s) in the global thread pool")
+    return problems + [f"timer {name}" for name in _active_timers()]
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_work() -> Iterator[None]:
+    """Fail any test that leaves a thread, a pooled job or a timer running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while (problems := _leftover_work(before)) and time.monotonic() < deadline:
+        if QApplication.instance() is not None:
+            QCoreApplication.processEvents()
+        time.sleep(0.02)
+    assert not problems, "test left work running: " + ", ".join(problems)

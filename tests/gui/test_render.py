@@ -1,0 +1,56 @@
+"""`gmm-desktop render OUT.png` draws the real window into a picture."""
+
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+
+def image_array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.width(), 4)[..., :3].copy()
+
+
+def test_render_command_writes_the_window(tmp_path, qapp):
+    out = tmp_path / "window.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "gmm_desktop", "render", str(out), "--size", "900x600"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no Qt warnings on the way
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (900, 600)
+    pixels = image_array(image)
+    colours = np.unique(pixels.reshape(-1, 3), axis=0)
+    assert len(colours) > 200  # a filled density image, not a blank window
+
+
+def test_render_rejects_bad_size(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "gmm_desktop", "render", str(tmp_path / "x.png"), "--size", "big"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "size must look like 1280x800" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_render_reports_unwritable_target(tmp_path):
+    out = tmp_path / "missing-folder" / "x.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "gmm_desktop", "render", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr
