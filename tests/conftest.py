@@ -20,6 +20,17 @@ from PySide6.QtWidgets import QApplication
 LEAK_GRACE_SECONDS = 2.0
 
 
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Delete every widget left while QApplication exists (PySide6 can segfault at exit otherwise)."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    from gmm_desktop.gui.app import dispose
+
+    for widget in app.topLevelWidgets():
+        dispose(widget)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     """QSettings and standard paths point into a temporary folder, never at the user's files."""
@@ -41,6 +52,7 @@ def app(qapp: QApplication) -> QApplication:
 @pytest.fixture
 def main_window(app: QApplication, qtbot) -> Iterator:
     """The real main window, shown; owned here and closed at teardown so its work is joined."""
+    from gmm_desktop.gui.app import dispose
     from gmm_desktop.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -48,8 +60,7 @@ def main_window(app: QApplication, qtbot) -> Iterator:
     window.show()
     qtbot.waitExposed(window)
     yield window
-    window.close()
-    QCoreApplication.processEvents()
+    dispose(window)
 
 
 def _active_timers() -> list[str]:

@@ -22,7 +22,7 @@ def render_to_png(out: str | os.PathLike, size: tuple[int, int]) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import qInstallMessageHandler
 
-    from gmm_desktop.gui.app import application
+    from gmm_desktop.gui.app import application, dispose
     from gmm_desktop.gui.export import png_bytes
     from gmm_desktop.gui.main_window import MainWindow
 
@@ -39,6 +39,6 @@ def render_to_png(out: str | os.PathLike, size: tuple[int, int]) -> int:
         print(f"gmm-desktop render: cannot write {out}: {exc}", file=sys.stderr)
         return 1
     finally:
-        window.close()
+        dispose(window)
     print(f"wrote {out} ({image.width()}x{image.height()})")
     return 0

@@ -14,6 +14,9 @@ window.show()
 app.processEvents()
 window.grab()
 print(time.perf_counter() - start)
+window.close()
+window.deleteLater()
+app.sendPostedEvents(None, 52)  # QEvent.DeferredDelete: delete before exit (see gui.app.dispose)
 """
 
 OURS = FIRST_PAINT.format(
