@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from gmm_desktop import __version__
 
@@ -33,6 +34,19 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _add_sample_parser(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="draw Metropolis-Hastings samples from a target mixture")
+    sample.add_argument("--target", default="demo", help="a preset name (demo, 'well separated', ...) or MODEL.json")
+    sample.add_argument("--steps", type=int, default=10_000, help="steps per chain after burn-in (default 10000)")
+    sample.add_argument("--thin", type=int, default=10, help="keep every S-th step (default 10)")
+    sample.add_argument("--burn-in", type=int, default=0, help="steps discarded at the start of each chain")
+    sample.add_argument("--step-size", type=float, default=1.0, help="standard deviation of the random-walk step")
+    sample.add_argument("--chains", type=int, default=1, help="independent chains run together (default 1)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same samples")
+    sample.add_argument("--out", type=Path, help="write the samples (and their chain ids) to this CSV file")
+    sample.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmm-desktop",
@@ -44,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="draw the main window offscreen to a PNG file")
     render.add_argument("out", metavar="OUT.png", help="the PNG file to write (replaced atomically)")
     render.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (default 1280x800)")
+    _add_sample_parser(commands)
     return parser
 
 
@@ -58,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gmm-desktop` script and of `python -m gmm_desktop`; returns the exit code."""
     args = build_parser().parse_args(argv)
     _limit_threads()
+    if args.command == "sample":
+        from gmm_desktop.headless import run_sample
+
+        return run_sample(args)
     if args.command == "render":
         from gmm_desktop.gui.render import render_to_png
 

@@ -82,7 +82,11 @@ class Mixture:
             covariances = covariances[:, None, None]
         _validate(weights, means, covariances)
         covariances = 0.5 * (covariances + np.swapaxes(covariances, 1, 2))
-        object.__setattr__(self, "weights", _readonly(weights / weights.sum()))
+        # Normalise raw weights, but leave already-normalised ones bit for bit (files round-trip).
+        total = weights.sum()
+        if abs(total - 1.0) > 4 * np.finfo(float).eps * weights.size:
+            weights = weights / total
+        object.__setattr__(self, "weights", _readonly(weights))
         object.__setattr__(self, "means", _readonly(means))
         object.__setattr__(self, "covariances", _readonly(covariances))
 
