@@ -83,9 +83,14 @@ def test_injected_enospc_keeps_old_file(tmp_path: Path, monkeypatch: pytest.Monk
 def test_exception_in_block_propagates_unchanged(tmp_path: Path) -> None:
     target = tmp_path / "a.txt"
     target.write_text("keep")
-    with pytest.raises(KeyError), atomic_open(target) as handle:
-        handle.write("partial")
-        raise KeyError("boom")
+
+    def failing_writer() -> None:
+        with atomic_open(target) as handle:
+            handle.write("partial")
+            raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        failing_writer()
     assert target.read_text() == "keep"
     assert _leftovers(tmp_path) == []
 
