@@ -47,6 +47,27 @@ def _add_sample_parser(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--json", action="store_true", help="print a JSON summary instead of text")
 
 
+def _add_fit_parser(commands: argparse._SubParsersAction) -> None:
+    fit = commands.add_parser("fit", help="fit Gaussian mixtures to a CSV file by EM and choose the best one")
+    fit.add_argument("file", metavar="FILE.csv", type=Path, help="the data: a delimited text file with a header")
+    fit.add_argument("--columns", help="comma-separated columns to fit (default: every numeric column)")
+    fit.add_argument("--components", default="1-6", help="number of components K, or a range K1-K2 (default 1-6)")
+    fit.add_argument(
+        "--covariance",
+        default="full",
+        choices=("full", "tied", "diag", "spherical", "all"),
+        help="covariance type; 'all' tries the four (default full)",
+    )
+    fit.add_argument(
+        "--criterion", default="bic", choices=("bic", "aic", "icl"), help="how to choose (lower is better; default bic)"
+    )
+    fit.add_argument("--n-init", type=int, default=3, help="EM restarts per candidate; the best is kept (default 3)")
+    fit.add_argument("--seed", type=int, default=0, help="random seed of the initialisation")
+    fit.add_argument("--out", type=Path, help="write the rows plus `label` and p_1..p_K to this CSV file")
+    fit.add_argument("--model-out", type=Path, help="write the chosen model to this JSON file")
+    fit.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmm-desktop",
@@ -59,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("out", metavar="OUT.png", help="the PNG file to write (replaced atomically)")
     render.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (default 1280x800)")
     _add_sample_parser(commands)
+    _add_fit_parser(commands)
     return parser
 
 
@@ -73,10 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gmm-desktop` script and of `python -m gmm_desktop`; returns the exit code."""
     args = build_parser().parse_args(argv)
     _limit_threads()
-    if args.command == "sample":
-        from gmm_desktop.headless import run_sample
+    if args.command in ("sample", "fit"):
+        from gmm_desktop import headless
 
-        return run_sample(args)
+        return headless.run_sample(args) if args.command == "sample" else headless.run_fit(args)
     if args.command == "render":
         from gmm_desktop.gui.render import render_to_png
 

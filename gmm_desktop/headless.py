@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,16 +18,14 @@ import numpy as np
 
 from gmm_desktop.core.atomic import AtomicWriteError
 from gmm_desktop.core.diagnostics import effective_sample_size, split_rhat, to_chains
+from gmm_desktop.core.em import COVARIANCE_TYPES, EMSettings, responsibilities
 from gmm_desktop.core.mixture import Mixture, MixtureError, preset
-from gmm_desktop.core.model_io import ModelFileError, load_model
+from gmm_desktop.core.model_io import ModelFileError, load_model, save_model
 from gmm_desktop.core.sampler import SamplerSettings, sample_all
-from gmm_desktop.core.tables import TableError, write_samples_csv
+from gmm_desktop.core.selection import Candidate, best, sweep
+from gmm_desktop.core.tables import Table, TableError, load_csv, numeric_matrix, write_fit_csv, write_samples_csv
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)
-
-
-class UsageError(Exception):
-    """Bad input on the command line or in a file: printed as one line, exit code 2."""
 
 
 def _fail(command: str, message: str, code: int = 2) -> int:
@@ -98,4 +97,119 @@ def _sample_text(summary: dict[str, Any], out: Path | None) -> str:
     ]
     if out is not None:
         lines.append(f"wrote {out}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- fit
+def parse_components(text: str) -> range:
+    """`K` or `K1-K2` (inclusive) as a range of component counts; ValueError with the rule otherwise."""
+    try:
+        low, dash, high = text.partition("-")
+        first, last = int(low), int(high if dash else low)
+    except ValueError:
+        raise ValueError(f"--components must be K or K1-K2 (e.g. 3 or 1-6), got {text!r}") from None
+    if not 1 <= first <= last:
+        raise ValueError(f"--components must satisfy 1 <= K1 <= K2, got {text!r}")
+    return range(first, last + 1)
+
+
+def _columns(table: Table, spec: str | None) -> list[str]:
+    if spec is None:
+        return list(table.numeric_columns)
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    for name in names:
+        if name not in table.columns:
+            raise TableError(table.path, f"no column named {name!r} (columns: {', '.join(table.columns)})")
+        if name not in table.numeric_columns:
+            raise TableError(table.path, "is not a numeric column", column=name)
+    if not names:
+        raise ValueError("--columns names no column")
+    return names
+
+
+def _candidate_record(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "n_components": candidate.n_components,
+        "covariance_type": candidate.covariance_type,
+        "log_likelihood": candidate.log_likelihood * _n(candidate),
+        "bic": candidate.bic,
+        "aic": candidate.aic,
+        "icl": candidate.icl,
+        "degenerate": candidate.degenerate,
+        "reason": candidate.reason,
+    }
+
+
+def _n(candidate: Candidate) -> int:
+    return candidate.result.n_samples if candidate.result is not None else 0
+
+
+def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidate]) -> dict[str, Any]:
+    """The `fit --json` object; log-likelihoods are totals over the data, criteria lower-is-better."""
+    result = chosen.result
+    mixture = result.mixture
+    return {
+        "n_samples": result.n_samples,
+        "columns": columns,
+        "model": {
+            "n_components": mixture.n_components,
+            "covariance_type": result.covariance_type,
+            "weights": mixture.weights.tolist(),
+            "means": mixture.means.tolist(),
+            "covariances": mixture.covariances.tolist(),
+        },
+        "log_likelihood": result.total_log_likelihood,
+        "bic": result.bic,
+        "aic": result.aic,
+        "icl": result.icl,
+        "converged": bool(result.converged),
+        "n_iter": int(result.n_iter),
+        "candidates": [_candidate_record(c) for c in candidates],
+    }
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    try:
+        k_values = parse_components(args.components)
+        types = COVARIANCE_TYPES if args.covariance == "all" else (args.covariance,)
+        settings = EMSettings(n_init=args.n_init, seed=args.seed)
+        table = load_csv(args.file)
+        columns = _columns(table, args.columns)
+        X = numeric_matrix(table, columns)
+        candidates = list(sweep(X, k_values, types, settings, workers=min(2, os.cpu_count() or 1)))
+    except INPUT_ERRORS as exc:
+        return _fail("fit", str(exc))
+    chosen = best(candidates, args.criterion)
+    if chosen is None:
+        reasons = "; ".join(f"K={c.n_components} {c.covariance_type}: {c.reason}" for c in candidates)
+        return _fail("fit", f"every candidate model is degenerate, none is recommended ({reasons})", 1)
+    summary = fit_summary(columns, chosen, candidates)
+    try:
+        if args.out is not None:
+            probabilities = responsibilities(X, chosen.result)
+            write_fit_csv(args.out, table, probabilities)
+        if args.model_out is not None:
+            save_model(args.model_out, chosen.result.mixture, chosen.covariance_type, columns=tuple(columns))
+    except OSError as exc:
+        return _fail("fit", f"cannot write the output: {exc}", 1)
+    print(json.dumps(summary) if args.json else _fit_text(summary, args.criterion))
+    return 0
+
+
+def _fit_text(summary: dict[str, Any], criterion: str) -> str:
+    model = summary["model"]
+    lines = [
+        f"{summary['n_samples']} rows, columns {', '.join(summary['columns'])}",
+        f"chosen by {criterion.upper()} (lower is better): K={model['n_components']} {model['covariance_type']}, "
+        f"log-likelihood {summary['log_likelihood']:.6g}, BIC {summary['bic']:.6g}, AIC {summary['aic']:.6g}, "
+        f"ICL {summary['icl']:.6g}, {summary['n_iter']} iterations{'' if summary['converged'] else ' (not converged)'}",
+    ]
+    for k, (w, mean) in enumerate(zip(model["weights"], model["means"]), start=1):
+        lines.append(f"  component {k}: weight {w:.4f}, mean {_fmt(mean)}")
+    lines.append("candidates (K, covariance, BIC, AIC, ICL):")
+    for c in summary["candidates"]:
+        flag = f"  degenerate: {c['reason']}" if c["degenerate"] else ""
+        lines.append(
+            f"  {c['n_components']:>3} {c['covariance_type']:<9} {c['bic']:.6g} {c['aic']:.6g} {c['icl']:.6g}{flag}"
+        )
     return "\n".join(lines)

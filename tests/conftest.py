@@ -8,6 +8,8 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# scikit-learn's estimator checks include an array-API check that runs only with this set (before scipy loads).
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import threading
 import time
@@ -77,9 +79,19 @@ def _active_timers() -> list[str]:
 
 
 def _leftover_work(threads_before: set[threading.Thread]) -> list[str]:
-    problems = [f"thread {t.name}" for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    # Qt's pool threads show up as dummy Thread objects that never die; the pools are checked below.
+    problems = [
+        f"thread {t.name}"
+        for t in threading.enumerate()
+        if t not in threads_before and t.is_alive() and not isinstance(t, threading._DummyThread)
+    ]
     if QThreadPool.globalInstance().activeThreadCount():
         problems.append(f"{QThreadPool.globalInstance().activeThreadCount()} job(s) in the global thread pool")
+    from gmm_desktop.gui.jobs import RUNNERS
+
+    for runner in list(RUNNERS):
+        if runner.pool.activeThreadCount():
+            problems.append(f"{runner.pool.activeThreadCount()} job(s) of a JobRunner ({runner.running_kinds()})")
     return problems + [f"timer {name}" for name in _active_timers()]
 
 
