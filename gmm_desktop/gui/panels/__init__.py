@@ -1,0 +1,1 @@
+"""One dock widget per concern: target, sampler, fit, model selection."""
