@@ -69,9 +69,9 @@ class FitState:
 class _GrowingPoints:
     """Append-only (N, D) buffer with amortised doubling; views of [:n] stay valid and unchanged."""
 
-    def __init__(self, dims: int) -> None:
-        self._data = np.empty((1024, dims))
-        self._chains = np.empty(1024, dtype=np.int64)
+    def __init__(self, dims: int, capacity: int = 1024) -> None:
+        self._data = np.empty((max(capacity, 1), dims))
+        self._chains = np.empty(max(capacity, 1), dtype=np.int64)
         self.n = 0
 
     def append(self, points: np.ndarray, chains: np.ndarray) -> None:
@@ -167,7 +167,9 @@ class AppState(QObject):
     def start_sampling(self, settings: SamplerSettings) -> None:
         """A new run: clears the points (and the fit) and starts the chains from settings.start."""
         self.set_data(None)
-        self._buffer = _GrowingPoints(self._target.n_dims)
+        # Sized for the whole run up front: growing a million-point buffer on the GUI thread stalls it.
+        expected = settings.n_chains * -(-settings.n_steps // settings.thin)
+        self._buffer = _GrowingPoints(self._target.n_dims, expected)
         self._sampler = SamplerStatus(settings=settings)
         self._run_sampler(settings, None)
 

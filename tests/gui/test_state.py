@@ -1,0 +1,120 @@
+"""AppState: actions run core generators on workers; records come back and are announced."""
+
+import numpy as np
+import pytest
+
+from gmm_desktop.core.em import EMSettings, fit
+from gmm_desktop.core.mixture import article_demo, preset
+from gmm_desktop.core.sampler import SamplerSettings, sample_all
+from gmm_desktop.gui.state import SCATTER_LIMIT, AppState, Dataset
+
+
+@pytest.fixture
+def state(app):
+    state = AppState()
+    yield state
+    assert state.shutdown()
+
+
+def wait_idle(qtbot, state, kind, timeout=20_000):
+    qtbot.waitUntil(lambda: not state.jobs.is_running(kind), timeout=timeout)
+
+
+def test_sampling_fills_the_data_exactly_like_the_core(state, qtbot):
+    settings = SamplerSettings(n_steps=5000, thin=5, n_chains=3, seed=4, batch_steps=300)
+    state.start_sampling(settings)
+    wait_idle(qtbot, state, "sampler")
+    expected, chains, acceptance = sample_all(article_demo(), settings)
+    np.testing.assert_array_equal(state.data.points, expected)
+    np.testing.assert_array_equal(state.data.chain_ids, chains)
+    assert state.data.origin == "mcmc"
+    assert state.sampler.progress == 1.0
+    assert state.sampler.acceptance_rate == pytest.approx(acceptance)
+
+
+def test_stop_then_continue_equals_one_run(state, qtbot):
+    settings = SamplerSettings(n_steps=200_000, thin=10, seed=1, batch_steps=500)
+    state.start_sampling(settings)
+    qtbot.waitUntil(lambda: state.data is not None and state.data.n_points >= 100, timeout=10_000)
+    state.stop_sampling()
+    qtbot.wait(50)
+    stopped_at = state.data.n_points
+    assert stopped_at < 20_000
+    state.continue_sampling(extra_steps=1000)
+    wait_idle(qtbot, state, "sampler")
+    total_steps = state.sampler.chain_state.steps_done
+    reference, _, _ = sample_all(article_demo(), SamplerSettings(n_steps=total_steps, thin=10, seed=1))
+    np.testing.assert_array_equal(state.data.points, reference)
+
+
+def test_new_target_while_sampling_continues_the_chain(state, qtbot):
+    state.start_sampling(SamplerSettings(n_steps=400_000, thin=10, seed=2, batch_steps=1000))
+    qtbot.waitUntil(lambda: state.data is not None and state.data.n_points >= 200, timeout=10_000)
+    before = state.data.n_points
+    state.set_target(preset("well separated"), "Well separated")
+    qtbot.waitUntil(lambda: state.data.n_points > before + 500, timeout=10_000)
+    state.stop_sampling()
+    assert state.data.points[:before].shape[0] == before  # the earlier samples are kept
+
+
+def test_fit_announces_each_iteration_and_the_result(state, qtbot):
+    points, labels = article_demo().sample(2000, 3)
+    state.set_data(Dataset(points, "exact", labels=labels))
+    seen = []
+    state.fit_changed.connect(lambda fit_state: seen.append(fit_state))
+    settings = EMSettings(n_components=2, seed=0, tol=1e-6)
+    state.start_fit(settings)
+    qtbot.waitUntil(lambda: state.fit is not None and state.fit.result is not None, timeout=20_000)
+    expected = fit(points, settings)
+    assert len(state.fit.trace) == expected.n_iter
+    np.testing.assert_allclose(state.fit.trace, expected.lower_bounds)
+    np.testing.assert_allclose(state.fit.mixture.means, expected.mixture.means)
+    assert [s.step.iteration for s in seen[: expected.n_iter]] == list(range(1, expected.n_iter + 1))
+
+
+def test_step_one_iteration_at_a_time(state, qtbot):
+    points, _ = article_demo().sample(1000, 5)
+    state.set_data(Dataset(points, "file"))
+    settings = EMSettings(n_components=2, seed=0)
+    for expected_iteration in (1, 2, 3):
+        state.step_fit(settings)
+        wait_idle(qtbot, state, "fit")
+        assert state.fit.step.iteration == expected_iteration
+    assert len(state.fit.trace) == 3
+
+
+def test_fit_without_points_says_why(state, qtbot):
+    with qtbot.waitSignal(state.job_failed) as failed:
+        state.start_fit(EMSettings())
+    assert "no points to fit" in failed.args[1]
+
+
+def test_selection_streams_candidates_and_use_this_model(state, qtbot):
+    points, _ = article_demo().sample(1500, 8)
+    state.set_data(Dataset(points, "file"))
+    state.start_selection(range(1, 4), ("full", "diag"), "bic", EMSettings(seed=0))
+    wait_idle(qtbot, state, "selection")
+    assert [(c.n_components, c.covariance_type) for c in state.candidates] == [
+        (k, t) for k in (1, 2, 3) for t in ("full", "diag")
+    ]
+    chosen = state.best_candidate()
+    assert (chosen.n_components, chosen.covariance_type) == (2, "full")
+    state.use_candidate(chosen)
+    np.testing.assert_array_equal(state.fit.mixture.means, chosen.result.mixture.means)
+
+
+def test_cloud_mode_is_decided_by_the_number_of_points():
+    small = Dataset(np.zeros((SCATTER_LIMIT, 2)), "file")
+    large = Dataset(np.zeros((SCATTER_LIMIT + 1, 2)), "file")
+    assert (small.cloud_mode, large.cloud_mode) == ("scatter", "raster")
+
+
+def test_new_data_drops_the_fit(state, qtbot):
+    points, _ = article_demo().sample(500, 1)
+    state.set_data(Dataset(points, "file"))
+    state.start_fit(EMSettings(n_components=2))
+    qtbot.waitUntil(lambda: state.fit is not None and state.fit.result is not None, timeout=20_000)
+    with qtbot.waitSignal(state.fit_changed) as changed:
+        state.set_data(Dataset(points[:100], "file"))
+    assert changed.args[0] is None
+    assert state.fit is None
