@@ -1,11 +1,10 @@
 """`gmm-desktop fit`, as a script would call it: output contract, files, bad input."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from helpers import run_cli
 from sklearn.mixture import GaussianMixture
 
 from gmm_desktop.cli import main
@@ -148,13 +147,7 @@ def test_bad_input_exits_2_naming_the_place(tmp_path, capsys, content, args, mes
 
 
 def test_missing_file_from_the_shell(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", "fit", str(tmp_path / "none.csv")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli("fit", str(tmp_path / "none.csv"))
     assert result.returncode == 2
     assert "none.csv: file not found" in result.stderr
 

@@ -1,23 +1,16 @@
 """`gmm-desktop sample`, as a script would call it."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from helpers import run_cli
 
 from gmm_desktop.cli import main
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.core.model_io import save_model
 from gmm_desktop.core.tables import load_csv, numeric_matrix
 from gmm_desktop.headless import sample_summary
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", *args], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_article_workflow_json():

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, run_python
 
 import gmm_desktop
 from gmm_desktop.paths import resource, resources_path
@@ -13,20 +14,14 @@ from gmm_desktop.paths import resource, resources_path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-
-
 def test_version_matches_package():
-    result = run("--version")
+    result = run_cli("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"gmm-desktop {gmm_desktop.__version__}"
 
 
 def test_help_lists_render_command():
-    result = run("--help")
+    result = run_cli("--help")
     assert result.returncode == 0
     assert "render" in result.stdout
     assert "usage: gmm-desktop" in result.stdout
@@ -41,7 +36,7 @@ def test_console_script_is_installed():
 
 def test_without_display_exits_2_with_one_sentence():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = run(env=env)
+    result = run_cli(env=env)
     assert result.returncode == 2
     message = result.stderr.strip()
     assert message.count("\n") == 0
@@ -58,14 +53,14 @@ def test_core_imports_no_qt():
         "print(len([m for m in sys.modules if m.startswith('gmm_desktop.core.')]))\n"
         "assert not bad, bad\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    result = run_python("-c", code)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 2  # the modules were really imported
 
 
 def test_package_import_is_light():
     code = "import sys, gmm_desktop; print('numpy' in sys.modules, 'PySide6' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    result = run_python("-c", code)
     assert result.stdout.split() == ["False", "False"]
 
 
@@ -82,44 +77,13 @@ def test_missing_resource_is_named():
 
 def test_wheel_ships_resources_and_finds_them(tmp_path):
     """Build the wheel, install it apart from the checkout, and look the resources up from there."""
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    build = run_python("-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT))
     assert build.returncode == 0, build.stderr
     wheel = next(tmp_path.glob("gmm_desktop-*.whl"))
     target = tmp_path / "site"
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    install = run_python("-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel))
     assert install.returncode == 0, install.stderr
     code = "from gmm_desktop.paths import resource; print(resource('icons', 'gmm-desktop.svg'))"
-    found = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(target)},
-        cwd=tmp_path,
-    )
+    found = run_python("-c", code, env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     assert Path(found.stdout.strip()).is_relative_to(target)
