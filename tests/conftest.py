@@ -27,10 +27,13 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     app = QApplication.instance()
     if app is None:
         return
+    from shiboken6 import isValid
+
     from gmm_desktop.gui.app import dispose
 
     for widget in app.topLevelWidgets():
-        dispose(widget)
+        if isValid(widget):
+            dispose(widget)
 
 
 @pytest.fixture(scope="session", autouse=True)

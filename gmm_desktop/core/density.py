@@ -48,6 +48,8 @@ def density_grid(
     precisions = np.linalg.inv(mixture.covariances)
     log_dets = np.linalg.slogdet(mixture.covariances)[1]
     for w, mu, prec, log_det in zip(mixture.weights, mixture.means, precisions, log_dets):
+        if w == 0:  # a switched-off component adds nothing (and log 0 would warn)
+            continue
         # log of one weighted component: separable x and y terms plus one cross term, built in place
         dx, dy = xs - mu[0], ys - mu[1]
         x_term = -0.5 * prec[0, 0] * dx * dx + (np.log(w) - LOG_2PI - 0.5 * log_det)

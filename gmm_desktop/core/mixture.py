@@ -143,7 +143,9 @@ class Mixture:
     def _log_norm(self) -> np.ndarray:
         """(K,) log w_k - D/2 log 2pi + log det U_k: everything but the quadratic form."""
         log_det = np.log(np.diagonal(self.precision_cholesky, axis1=1, axis2=2)).sum(axis=1)
-        return np.log(self.weights) - 0.5 * self.n_dims * LOG_2PI + log_det
+        with np.errstate(divide="ignore"):  # a zero weight is allowed: log 0 = -inf drops the component
+            log_weights = np.log(self.weights)
+        return log_weights - 0.5 * self.n_dims * LOG_2PI + log_det
 
     # ------------------------------------------------------------------ densities
     def weighted_log_prob(self, x: np.ndarray) -> np.ndarray:

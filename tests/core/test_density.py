@@ -63,3 +63,10 @@ def test_level_above_the_peak_has_no_line():
     grid = density_grid(article_demo(), (-5, 5), (-5, 5), (50, 50))
     [(x, y)] = contour_lines(grid, np.array([1.0]))
     assert x.size == 0 and y.size == 0
+
+
+def test_grid_with_a_zero_weight_component():
+    mixture = Mixture([1.0, 0.0], [[0.0, 0.0], [2.0, 2.0]], [np.eye(2), np.eye(2)])
+    grid = density_grid(mixture, (-3, 3), (-3, 3), (20, 20))
+    alone = density_grid(Mixture([1.0], [[0.0, 0.0]], [np.eye(2)]), (-3, 3), (-3, 3), (20, 20))
+    np.testing.assert_array_equal(grid.values, alone.values)

@@ -157,3 +157,10 @@ def test_presets_are_valid_and_named():
     assert preset("demo").n_components == 2
     with pytest.raises(MixtureError, match="unknown preset 'nope'"):
         preset("nope")
+
+
+def test_a_zero_weight_switches_a_component_off():
+    mixture = Mixture([1.0, 0.0], [[0.0, 0.0], [5.0, 5.0]], [np.eye(2), np.eye(2)])
+    x = np.array([[5.0, 5.0], [0.0, 0.0]])
+    np.testing.assert_allclose(mixture.pdf(x), Mixture([1.0], [[0.0, 0.0]], [np.eye(2)]).pdf(x))
+    np.testing.assert_array_equal(mixture.responsibilities(x)[:, 1], 0.0)
