@@ -46,6 +46,12 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
         QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings(_isolated_settings) -> None:
+    """Each test starts from empty settings, as a first launch does (no layout from an earlier test)."""
+    QSettings().clear()
+
+
 @pytest.fixture
 def app(qapp: QApplication) -> QApplication:
     """The application configured as the real program configures it (names, pyqtgraph options)."""
