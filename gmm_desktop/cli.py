@@ -78,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     render = commands.add_parser("render", help="draw the main window offscreen to a PNG file")
     render.add_argument("out", metavar="OUT.png", help="the PNG file to write (replaced atomically)")
-    render.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size (default 1280x800)")
+    render.add_argument("--size", type=_size, default=(1400, 880), metavar="WxH", help="window size (default 1400x880)")
+    render.add_argument(
+        "--no-workflow", action="store_true", help="draw the window as it opens, without sampling and fitting first"
+    )
     _add_sample_parser(commands)
     _add_fit_parser(commands)
     return parser
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "render":
         from gmm_desktop.gui.render import render_to_png
 
-        return render_to_png(args.out, args.size)
+        return render_to_png(args.out, args.size, workflow=not args.no_workflow)
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2

@@ -1,18 +1,31 @@
-"""The main window: menus, status bar and the central mixture plot, all listening to AppState."""
+"""The main window: the plot in the middle, one dock per concern, menus, shortcuts, status bar.
+
+It composes; it does not compute. Panels and the plot listen to `AppState`; the window routes the
+plot's drags to undoable target edits, shows what is running in the status bar, and on close stops
+and joins every job before saving the layout.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from gmm_desktop import __version__
 from gmm_desktop.core.density import DensityGrid, contour_levels, contour_lines, default_view_range, density_grid
 from gmm_desktop.core.mixture import Mixture
+from gmm_desktop.gui.commands import TargetEditor
 from gmm_desktop.gui.export import export_plot
+from gmm_desktop.gui.menus import build_menus
+from gmm_desktop.gui.panels.fit_panel import FitPanel
+from gmm_desktop.gui.panels.sampler_panel import SamplerPanel
+from gmm_desktop.gui.panels.selection_panel import SelectionPanel
+from gmm_desktop.gui.panels.target_panel import TargetPanel
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
+from gmm_desktop.gui.plot.surface import SurfaceView
 from gmm_desktop.gui.state import AppState
 
 GRID_SIDE = 300
@@ -20,6 +33,7 @@ N_CONTOUR_LEVELS = 10
 # The density image reaches past the framed region (3 sigma) so no edge shows when the aspect
 # lock widens the view; beyond 4.5 sigma a component is below 1e-4 of its peak.
 GRID_SIGMAS = 4.5
+JOB_NAMES = {"sampler": "Sampling", "fit": "Fitting", "selection": "Selecting models"}
 
 
 def target_grid(mixture: Mixture) -> DensityGrid:
@@ -31,85 +45,133 @@ def target_grid(mixture: Mixture) -> DensityGrid:
 
 
 class MainWindow(QMainWindow):
-    """Top-level window. Owns the state object and the views; closing it saves the layout."""
+    """Top-level window. Owns the state, the undo stack, the plot and the docks."""
 
     def __init__(self, state: AppState | None = None, remember_layout: bool = True) -> None:
-        """`remember_layout=False` neither restores nor saves the geometry (offscreen renders)."""
+        """`remember_layout=False` neither restores nor saves geometry and settings (offscreen renders)."""
         super().__init__()
-        self._remember_layout = remember_layout
         self.setObjectName("mainWindow")
+        self._remember_layout = remember_layout
         self.state = state if state is not None else AppState()
+        self.undo_stack = QUndoStack(self)
+        self.editor = TargetEditor(self.state, self.undo_stack)
         self.plot = MixturePlot(self)
         self.setCentralWidget(self.plot)
-        self._build_menus()
-        self.state.target_changed.connect(self._on_target_changed)
+        self.target_panel = TargetPanel(self.state, self.undo_stack, editor=self.editor)
+        self.sampler_panel = SamplerPanel(self.state)
+        self.fit_panel = FitPanel(self.state)
+        self.selection_panel = SelectionPanel(self.state)
+        self.surface = SurfaceView()
+        self.docks = self._build_docks()
+        self.actions = build_menus(self)
+        self._build_status_bar()
+        self._connect_state()
         self._on_target_changed(self.state.target)
         if remember_layout:
-            self._restore_layout()
+            self._restore_settings()
         else:
-            self.resize(1280, 800)
+            self.resize(1400, 880)
 
-    # ---------------------------------------------------------------- menus
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.export_action = self._action("&Export View…", "Save the plot as a PNG or SVG picture", self._on_export)
-        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        quit_action = self._action("&Quit", "Close the window", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        file_menu.addAction(quit_action)
+    # ---------------------------------------------------------------- layout
+    def _build_docks(self) -> dict[str, QDockWidget]:
+        docks = {}
+        area = Qt.DockWidgetArea
+        for key, title, widget, side in (
+            ("target", "Target", self.target_panel, area.LeftDockWidgetArea),
+            ("sampler", "Sampler", self.sampler_panel, area.LeftDockWidgetArea),
+            ("fit", "Fit", self.fit_panel, area.RightDockWidgetArea),
+            ("selection", "Model selection", self.selection_panel, area.RightDockWidgetArea),
+            ("surface", "3-D surface", self.surface, area.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{key}Dock")
+            dock.setWidget(widget)
+            self.addDockWidget(side, dock)
+            docks[key] = dock
+        self.tabifyDockWidget(docks["fit"], docks["selection"])
+        self.tabifyDockWidget(docks["selection"], docks["surface"])
+        docks["fit"].raise_()
+        self.plot.setMinimumSize(480, 400)  # docks may not crush the plot
+        horizontal = Qt.Orientation.Horizontal
+        self.resizeDocks([docks["target"], docks["fit"]], [340, 420], horizontal)
+        self.resizeDocks([docks["target"], docks["sampler"]], [230, 520], Qt.Orientation.Vertical)
+        return docks
 
-        view_menu = self.menuBar().addMenu("&View")
-        self.image_action = self._toggle(
-            "Density &Image", "Show the target density as a filled image", self.plot.set_image_visible
-        )
-        self.contours_action = self._toggle(
-            "&Contour Lines", f"Show {N_CONTOUR_LEVELS} contour lines of the density", self.plot.set_contours_visible
-        )
-        self.color_bar_action = self._toggle(
-            "Colour &Bar", "Show the colour scale of the density image", self.plot.set_color_bar_visible
-        )
-        for action in (self.image_action, self.contours_action, self.color_bar_action):
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        reset = self._action("&Reset View", "Frame the whole target mixture", self._frame_target)
-        reset.setShortcut(QKeySequence("Ctrl+0"))
-        view_menu.addAction(reset)
+    def _build_status_bar(self) -> None:
+        self.jobs_label = QLabel("Idle")
+        self.jobs_label.setObjectName("jobsLabel")
+        self.statusBar().addPermanentWidget(self.jobs_label)
+        self._job_started: dict[str, float] = {}
+        self._status_timer = QTimer(self)
+        self._status_timer.setObjectName("statusClock")
+        self._status_timer.setInterval(500)
+        self._status_timer.timeout.connect(self._show_jobs)
 
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&About gmm_desktop", "Version and credits", self._on_about))
-
-    def _action(self, text: str, tip: str, slot) -> QAction:
-        action = QAction(text, self)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _toggle(self, text: str, tip: str, slot) -> QAction:
-        action = QAction(text, self)
-        action.setCheckable(True)
-        action.setChecked(True)
-        action.setStatusTip(tip)
-        action.toggled.connect(slot)
-        return action
+    def _connect_state(self) -> None:
+        state = self.state
+        state.target_changed.connect(self._on_target_changed)
+        state.data_changed.connect(self.plot.set_data)
+        state.fit_changed.connect(self.plot.set_fit)
+        state.sampler_changed.connect(self._on_sampler_changed)
+        state.busy_changed.connect(self._on_busy_changed)
+        state.job_failed.connect(self._on_job_failed)
+        self.plot.mean_dragged.connect(self.editor.drag_mean)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # ---------------------------------------------------------------- state → views
     def _on_target_changed(self, mixture: Mixture) -> None:
         grid = target_grid(mixture)
         self.plot.show_density(grid, contour_lines(grid, contour_levels(grid, N_CONTOUR_LEVELS)))
-        self._frame_target()
-        self.setWindowTitle(f"{self.state.target_name} — gmm_desktop")
+        self.plot.set_target(mixture)
+        self.surface.set_density(grid)
+        if not self.plot.is_dragging():
+            self.frame_target()
+        self.setWindowTitle(f"{self.state.target_name}[*] — gmm_desktop")
         self.statusBar().showMessage(
             f"Target: {self.state.target_name}, {mixture.n_components} components, peak density {grid.values.max():.3g}"
         )
 
-    def _frame_target(self) -> None:
+    def _on_sampler_changed(self, status) -> None:
+        batch = status.last_batch
+        if batch is None or self.state.data is None or self.state.data.chain_ids is None:
+            self.plot.set_chain_path(None, None)
+            return
+        data = self.state.data
+        chain0 = data.chain_ids == 0
+        last = data.shown()[chain0][-200:]
+        self.plot.set_chain_path(last, None)
+
+    def _on_busy_changed(self, kind: str, running: bool) -> None:
+        if running:
+            self._job_started[kind] = time.monotonic()
+        else:
+            self._job_started.pop(kind, None)
+        if self._job_started and not self._status_timer.isActive():
+            self._status_timer.start()
+        elif not self._job_started:
+            self._status_timer.stop()
+        self._show_jobs()
+
+    def _show_jobs(self) -> None:
+        now = time.monotonic()
+        running = [f"{JOB_NAMES.get(k, k)} {now - t:.1f} s" for k, t in self._job_started.items()]
+        self.jobs_label.setText(" · ".join(running) if running else "Idle")
+
+    def _on_job_failed(self, kind: str, message: str) -> None:
+        self.statusBar().showMessage(f"{JOB_NAMES.get(kind, kind)} failed: {message}", 15_000)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def frame_target(self) -> None:
         self.plot.frame(*default_view_range(self.state.target))
 
     # ---------------------------------------------------------------- actions
-    def _on_export(self) -> None:
+    def stop_all(self) -> None:
+        for kind in self.state.jobs.running_kinds():
+            self.state.jobs.stop(kind)
+
+    def export_view(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, "Export view", "gmm-view.png", "PNG image (*.png);;SVG drawing (*.svg)"
         )
@@ -122,7 +184,7 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Exported the view to {path}", 5000)
 
-    def _on_about(self) -> None:
+    def show_about(self) -> None:
         QMessageBox.about(
             self,
             "About gmm_desktop",
@@ -131,20 +193,37 @@ class MainWindow(QMainWindow):
             "<p>After Tiago Ramalho's <i>Quick introduction to Gaussian mixture models with Python</i>.</p>",
         )
 
-    # ---------------------------------------------------------------- layout persistence
-    def _restore_layout(self) -> None:
+    # ---------------------------------------------------------------- settings and close
+    def _panels(self) -> list[QWidget]:
+        return [self.sampler_panel, self.fit_panel, self.selection_panel]
+
+    def _restore_settings(self) -> None:
         settings = QSettings()
         geometry = settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
-        state = settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+            self.resize(1400, 880)
+        layout = settings.value("window/state")
+        if layout is not None:
+            self.restoreState(layout)
+        for panel in self._panels():
+            panel.restore_settings(settings)
+        for name, action in self.actions.layer_toggles.items():
+            action.setChecked(settings.value(f"view/{name}", action.isChecked(), type=bool))
+
+    def _save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        for panel in self._panels():
+            panel.save_settings(settings)
+        for name, action in self.actions.layer_toggles.items():
+            settings.setValue(f"view/{name}", action.isChecked())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop and join every job first: no worker may outlive the window."""
+        self._status_timer.stop()
+        self.state.shutdown()
         if self._remember_layout:
-            settings = QSettings()
-            settings.setValue("window/geometry", self.saveGeometry())
-            settings.setValue("window/state", self.saveState())
+            self._save_settings()
         event.accept()
         super().closeEvent(event)

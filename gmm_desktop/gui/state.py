@@ -28,7 +28,9 @@ SCATTER_LIMIT = 20_000
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Points to draw and fit. points (N, D); chain_ids (N,) for MCMC samples; labels (N,) known
-    classes (exact samples: the generating component), else None. origin: "mcmc", "exact", "file"."""
+    classes (exact samples: the generating component), else None. origin: "mcmc", "exact", "file".
+    target: the mixture the points were drawn from (the newest one, if it changed during a run), so a
+    fit is compared with what made the data even after the target is edited."""
 
     points: np.ndarray
     origin: str
@@ -36,6 +38,7 @@ class Dataset:
     chain_ids: np.ndarray | None = None
     labels: np.ndarray | None = None
     display: tuple[int, int] = (0, 1)
+    target: Mixture | None = None
 
     @property
     def n_points(self) -> int:
@@ -157,7 +160,7 @@ class AppState(QObject):
     def sample_exact(self, n: int, seed: int | None = 0) -> None:
         """Exact (ancestral) samples of the target, for comparison with the chain (fast: ~27 M/s)."""
         points, labels = self._target.sample(n, seed)
-        self.set_data(Dataset(points, "exact", labels=labels))
+        self.set_data(Dataset(points, "exact", labels=labels, target=self._target))
 
     # ------------------------------------------------------------------ sampler
     @property
@@ -195,7 +198,7 @@ class AppState(QObject):
             self._buffer = _GrowingPoints(batch.samples.shape[1])
         self._buffer.append(batch.samples, batch.chain_ids)
         points, chains = self._buffer.view()
-        self._data = Dataset(points, "mcmc", chain_ids=chains)
+        self._data = Dataset(points, "mcmc", chain_ids=chains, target=self._target)
         self._sampler = replace(
             self._sampler,
             chain_state=batch.state,

@@ -24,7 +24,7 @@ class Throttle(QObject):
         self._timer = QTimer(self)
         self._timer.setObjectName("throttle")
         self._timer.setSingleShot(True)
-        self._timer.setInterval(interval_ms)
+        self._interval = interval_ms
         self._timer.timeout.connect(self._fire)
         self._pending = False
 
@@ -48,4 +48,4 @@ class Throttle(QObject):
             return
         self._pending = False
         self._callback()
-        self._timer.start()  # hold the next call back for one interval
+        self._timer.start(self._interval)  # hold the next call back for one interval

@@ -71,19 +71,21 @@ def test_axes_are_labelled_and_equal_scale(main_window):
 
 
 def test_view_menu_toggles_layers(main_window):
-    main_window.contours_action.trigger()
+    toggles = main_window.actions.layer_toggles
+    toggles["contours"].trigger()
     assert not any(curve.isVisible() for curve in main_window.plot.contour_curves)
-    main_window.image_action.trigger()
+    toggles["image"].trigger()
     assert not main_window.plot.density_image.isVisible()
-    main_window.color_bar_action.trigger()
+    toggles["colorbar"].trigger()
     assert not main_window.plot.color_bar.isVisible()
-    main_window.contours_action.trigger()
-    assert all(curve.isVisible() for curve in main_window.plot.contour_curves)
+    toggles["contours"].trigger()
+    assert all(curve.isVisible() for curve in main_window.plot.contour_curves if curve.getData()[0].size)
+    assert set(toggles) <= set(main_window.plot.layer_names())
 
 
 def test_menus_exist(main_window):
     titles = [action.text().replace("&", "") for action in main_window.menuBar().actions()]
-    assert titles == ["File", "View", "Help"]
+    assert titles == ["File", "Edit", "View", "Run", "Help"]
 
 
 def test_new_target_redraws(main_window):

@@ -1,9 +1,7 @@
 """`gmm-desktop render OUT.png` draws the real window into a picture."""
 
-import subprocess
-import sys
-
 import numpy as np
+from helpers import run_cli
 from PySide6.QtGui import QImage
 
 
@@ -14,13 +12,7 @@ def image_array(image: QImage) -> np.ndarray:
 
 def test_render_command_writes_the_window(tmp_path, qapp):
     out = tmp_path / "window.png"
-    result = subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", "render", str(out), "--size", "900x600"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = run_cli("render", str(out), "--size", "900x600")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no Qt warnings on the way
     image = QImage(str(out))
@@ -31,13 +23,7 @@ def test_render_command_writes_the_window(tmp_path, qapp):
 
 
 def test_render_rejects_bad_size(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", "render", str(tmp_path / "x.png"), "--size", "big"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("render", str(tmp_path / "x.png"), "--size", "big")
     assert result.returncode == 2
     assert "size must look like 1280x800" in result.stderr
     assert not (tmp_path / "x.png").exists()
@@ -45,12 +31,6 @@ def test_render_rejects_bad_size(tmp_path):
 
 def test_render_reports_unwritable_target(tmp_path):
     out = tmp_path / "missing-folder" / "x.png"
-    result = subprocess.run(
-        [sys.executable, "-m", "gmm_desktop", "render", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = run_cli("render", str(out))
     assert result.returncode == 1
     assert "cannot write" in result.stderr

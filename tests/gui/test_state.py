@@ -118,3 +118,10 @@ def test_new_data_drops_the_fit(state, qtbot):
         state.set_data(Dataset(points[:100], "file"))
     assert changed.args[0] is None
     assert state.fit is None
+
+
+def test_samples_remember_the_target_that_made_them(state, qtbot):
+    state.sample_exact(100, 0)
+    original = state.target
+    state.set_target(preset("overlapping"), "Overlapping")
+    assert state.data.target is original

@@ -1,0 +1,476 @@
+"""Form pieces the sampler, fit and selection panels share, so the three look and behave alike.
+
+Every parameter field explains itself in a one-sentence tooltip (on the field and on its label);
+input the core would reject becomes a message line in the panel, never an exception; values persist
+through one `SettingsBinder`; and `JobPanel` holds what every panel that drives a job needs (the
+scrolling body, the message line, a ~30 Hz redraw throttle, filtered job signals). Writing these once
+keeps the panels consistent and small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.throttle import Throttle
+
+COVARIANCE_CHOICES: tuple[tuple[str, str, str], ...] = (
+    ("full (VVV)", "full", "Each component has its own covariance matrix: any size, shape and tilt (mclust VVV)."),
+    ("tied (EEE)", "tied", "All components share one covariance matrix: same size, shape and tilt (mclust EEE)."),
+    ("diag (VVI)", "diag", "Each component has its own axis-aligned covariance, no tilt (mclust VVI)."),
+    ("spherical (VII)", "spherical", "Each component is round, with its own single variance (mclust VII)."),
+)
+"""(label, scikit-learn covariance_type, tooltip) in the core's order; mclust names for R users."""
+
+COVARIANCE_NAMES = {data: label for label, data, _ in COVARIANCE_CHOICES}
+
+ERROR_STYLE = "color: #b00020;"
+NOTE_STYLE = "color: #555555;"
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+def fmt(value: float | None, digits: int = 4) -> str:
+    """A number for a label: `digits` significant digits, thousands separators, an em dash for none."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    return format(value, f",.{digits}g")
+
+
+def fmt_count(value: int) -> str:
+    return format(int(value), ",")
+
+
+def column_name(columns: tuple[str, ...], index: int) -> str:
+    """The name of coordinate `index`; datasets of a D > 2 target may carry only ("x", "y")."""
+    return columns[index] if index < len(columns) else f"x{index + 1}"
+
+
+# ---------------------------------------------------------------------------------------------- fields
+def int_spin(value: int, minimum: int, maximum: int, tooltip: str, *, step: int = 1) -> QSpinBox:
+    """An integer field; the range makes impossible values (thin 0, no chains) untypeable."""
+    spin = QSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setGroupSeparatorShown(True)
+    spin.setValue(value)
+    spin.setToolTip(tooltip)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
+def float_spin(value: float, minimum: float, maximum: float, tooltip: str, *, decimals: int = 3, step: float = 0.1):
+    """A decimal field with a fixed number of decimals (step sizes and the like)."""
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    spin.setToolTip(tooltip)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
+class ScientificSpinBox(QDoubleSpinBox):
+    """A positive quantity spanning decades (tolerance, covariance ridge): shown as 1e-06, typed in any
+    float notation, and stepped by factors of ten, since a fixed-decimal box cannot show 1e-6 usefully."""
+
+    def __init__(self, value: float, minimum: float, maximum: float, tooltip: str) -> None:
+        super().__init__()
+        self.setDecimals(300)  # QDoubleSpinBox rounds to `decimals`: keep every digit of tiny values
+        self.setRange(minimum, maximum)
+        self.setValue(value)
+        self.setToolTip(tooltip)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        try:
+            number = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        if self.minimum() <= number <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(min(max(self.value() * 10.0**steps, self.minimum()), self.maximum()))
+
+
+class SeedEdit(QLineEdit):
+    """A random seed: a whole number for a reproducible run, or empty for fresh randomness.
+
+    A line edit rather than a spin box because "no seed" is a real choice and numpy seeds exceed a
+    32-bit spin box; what is typed is checked when the run starts (`seed()`), and a bad value becomes
+    the panel's message.
+    """
+
+    def __init__(self, value: int | None, tooltip: str) -> None:
+        super().__init__()
+        self.setPlaceholderText("random")
+        self.setClearButtonEnabled(True)
+        self.set_seed(value)
+        self.setToolTip(tooltip)
+
+    def set_seed(self, value: int | None) -> None:
+        self.setText("" if value is None else str(value))
+
+    def seed(self) -> int | None:
+        """The seed typed, None when empty; ValueError with a message for the user otherwise."""
+        text = self.text().strip().replace(",", "").replace("_", "")
+        if not text:
+            return None
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(
+                f"The seed must be a whole number ≥ 0, or empty for a fresh random seed; got {self.text()!r}."
+            ) from None
+        if value < 0:
+            raise ValueError(f"The seed must be ≥ 0 (or empty for a fresh random seed); got {value}.")
+        return value
+
+
+def choice_combo(choices: Sequence[tuple[str, str, str]], tooltip: str) -> QComboBox:
+    """A drop-down of (label, value, one-sentence tooltip) items; `currentData()` is the value."""
+    combo = QComboBox()
+    for index, (label, data, item_tip) in enumerate(choices):
+        combo.addItem(label, data)
+        combo.setItemData(index, item_tip, Qt.ItemDataRole.ToolTipRole)
+    combo.setToolTip(tooltip)
+    return combo
+
+
+def select_data(combo: QComboBox, data: str) -> bool:
+    """Select the item whose value is `data`; False (and no change) when there is none."""
+    index = combo.findData(data)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return index >= 0
+
+
+def check_box(text: str, checked: bool, tooltip: str) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(checked)
+    box.setToolTip(tooltip)
+    return box
+
+
+def button(text: str, tooltip: str) -> QPushButton:
+    push = QPushButton(text)
+    push.setToolTip(tooltip)
+    return push
+
+
+def button_row(*buttons: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    for widget in buttons:
+        row.addWidget(widget)
+    return row
+
+
+class FieldGrid(QGridLayout):
+    """Label-field pairs in `columns` columns: compact in a ~380 px dock, labels right-aligned.
+
+    The tooltip goes on both the label and the field, so hovering either explains the parameter.
+    """
+
+    def __init__(self, columns: int = 2) -> None:
+        super().__init__()
+        self._columns = columns
+        self._count = 0
+        self.setHorizontalSpacing(6)
+        self.setVerticalSpacing(4)
+        for column in range(columns):
+            self.setColumnStretch(2 * column + 1, 1)
+
+    # Spin boxes size themselves for their largest value (1,000,000,000): too wide for two columns in a
+    # ~380 px dock. Number fields may shrink to this; the values shown are far shorter.
+    MIN_FIELD_WIDTH = 64
+
+    def add(self, label: str, widget: QWidget, tooltip: str | None = None, *, span: bool = False) -> QLabel:
+        """Add `widget` after `label`; `span` gives it the rest of a fresh row. Returns the label."""
+        if span and self._count % self._columns:
+            self._count += self._columns - self._count % self._columns
+        row, column = divmod(self._count, self._columns)
+        caption = QLabel(label)
+        caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        caption.setBuddy(widget)
+        if isinstance(widget, QAbstractSpinBox | QLineEdit):
+            widget.setMinimumWidth(min(widget.minimumSizeHint().width(), self.MIN_FIELD_WIDTH))
+        tip = tooltip if tooltip is not None else widget.toolTip()
+        widget.setToolTip(tip)
+        caption.setToolTip(tip)
+        self.addWidget(caption, row, 2 * column)
+        if span:
+            self.addWidget(widget, row, 2 * column + 1, 1, 2 * self._columns - 1)
+            self._count += self._columns
+        else:
+            self.addWidget(widget, row, 2 * column + 1)
+            self._count += 1
+        return caption
+
+
+def value_label(tooltip: str) -> QLabel:
+    """A read-only value (counts, rates) that can be selected and copied."""
+    label = QLabel("—")
+    label.setToolTip(tooltip)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class MessageLabel(QLabel):
+    """One line (wrapped) telling the user what went wrong or what to do; hidden when empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setVisible(False)
+        self.is_error = False
+
+    def show_error(self, text: str) -> None:
+        self._show(text, ERROR_STYLE, True)
+
+    def show_note(self, text: str) -> None:
+        self._show(text, NOTE_STYLE, False)
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.is_error = False
+        self.setVisible(False)
+
+    def _show(self, text: str, style: str, is_error: bool) -> None:
+        self.setStyleSheet(style)
+        self.setText(text)
+        self.is_error = is_error
+        self.setVisible(bool(text))
+
+
+def note_label(text: str) -> QLabel:
+    """Grey explanatory text under a field (conventions such as the sign of BIC)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(NOTE_STYLE)
+    return label
+
+
+class DockPlot(pg.PlotWidget):
+    """A PlotWidget that asks for `height` pixels (pyqtgraph's default hint is 640 x 480, which made
+    every dock scroll) and may grow when the dock is taller."""
+
+    def __init__(self, height: int) -> None:
+        super().__init__()
+        self._hint = QSize(300, height)
+        self.setMinimumHeight(min(height, 110))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return self._hint
+
+
+def make_plot(left: str, bottom: str, height: int = 170) -> DockPlot:
+    """A small plot for a dock: grid, axis labels, no auto-range button (the right-click menu's
+    "View All" does it), asking for `height` pixels."""
+    plot = DockPlot(height)
+    item = plot.getPlotItem()
+    item.hideButtons()
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setLabel("left", left)
+    item.setLabel("bottom", bottom)
+    return plot
+
+
+class DockTable(QTableView):
+    """A read-only table asking for about `rows_shown` rows (QTableView asks for 256 x 192 whatever
+    it holds); whole rows are selected, one at a time."""
+
+    def __init__(self, model, rows_shown: int = 4) -> None:
+        super().__init__()
+        self._hint = QSize(300, 28 + 22 * rows_shown)
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # Fit columns when rows come or go, not on every change of a value: ResizeToContents measured
+        # every cell on each dataChanged, ~10 ms a frame for a live fit's parameter table.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setStretchLastSection(True)
+        model.modelReset.connect(self.resizeColumnsToContents)
+        model.rowsInserted.connect(self.resizeColumnsToContents)
+        self.setMinimumHeight(28 + 22 * min(rows_shown, 2))
+
+    def sizeHint(self) -> QSize:
+        return self._hint
+
+
+# ---------------------------------------------------------------------------------------------- persistence
+class SettingsBinder:
+    """Saves and restores the fields of a panel under `prefix` ("sampler/", ...) in QSettings.
+
+    Values are read back leniently: a missing, unreadable or out-of-range entry leaves the field at
+    its default (spin boxes clamp), so a stale or hand-edited settings file never stops a panel.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._fields: dict[str, QWidget] = {}
+
+    def bind(self, key: str, widget: QWidget) -> None:
+        self._fields[key] = widget
+
+    def save(self, settings: QSettings) -> None:
+        for key, widget in self._fields.items():
+            settings.setValue(self.prefix + key, _read(widget))
+
+    def restore(self, settings: QSettings) -> None:
+        for key, widget in self._fields.items():
+            value = settings.value(self.prefix + key)
+            if value is None:
+                continue
+            try:
+                _write(widget, value)
+            except (TypeError, ValueError, OverflowError):
+                continue
+
+
+def _read(widget: QWidget) -> object:
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QSpinBox | QDoubleSpinBox):
+        return widget.value()
+    if isinstance(widget, QComboBox):
+        return widget.currentData()
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    raise TypeError(f"cannot save a {type(widget).__name__}")
+
+
+def _write(widget: QWidget, value: object) -> None:
+    if isinstance(widget, QCheckBox):
+        widget.setChecked(value is True or str(value).strip().lower() in ("true", "1"))
+    elif isinstance(widget, QSpinBox):
+        widget.setValue(int(float(str(value))))
+    elif isinstance(widget, QDoubleSpinBox):
+        number = float(str(value))
+        if not math.isfinite(number):
+            raise ValueError(number)
+        widget.setValue(number)
+    elif isinstance(widget, QComboBox):
+        select_data(widget, str(value))
+    elif isinstance(widget, QLineEdit):
+        widget.setText(str(value))
+
+
+# ---------------------------------------------------------------------------------------------- the panel base
+class JobPanel(QWidget):
+    """A dock panel that drives one kind of job of the state ("sampler", "fit", "selection").
+
+    Gives the subclass: `body` (the layout inside a scroll area, so a short dock scrolls instead of
+    squeezing plots), `message` (errors of this job kind, from the state or from bad settings),
+    `fields` (settings persistence), `request_redraw()` (coalesced to ~30 Hz; subclasses draw in
+    `_redraw_now`), and hooks `_update_buttons()` / `_on_job_ended()` called on busy changes.
+    """
+
+    def __init__(self, state: AppState, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.kind = kind
+        self.setObjectName(f"{kind}Panel")
+        self.fields = SettingsBinder(f"{kind}/")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        inner = QWidget()
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(6, 6, 6, 6)
+        self.body.setSpacing(6)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.message = MessageLabel()
+        self._redraw = Throttle(self._redraw_now, parent=self)
+        state.job_failed.connect(self._on_job_failed)
+        state.busy_changed.connect(self._on_busy_changed)
+
+    # ---------------------------------------------------------------- public
+    def save_settings(self, settings: QSettings) -> None:
+        """Store the parameter fields under "<kind>/" (the window calls this on close)."""
+        self.fields.save(settings)
+
+    def restore_settings(self, settings: QSettings) -> None:
+        """Put back the parameter fields saved by `save_settings`; unreadable entries are skipped."""
+        self.fields.restore(settings)
+
+    def request_redraw(self) -> None:
+        self._redraw.request()
+
+    def flush(self) -> None:
+        """Draw now what is pending (tests and screenshots; the throttle does it within ~33 ms)."""
+        self._redraw.flush()
+
+    def is_running(self) -> bool:
+        return self.state.jobs.is_running(self.kind)
+
+    # ---------------------------------------------------------------- hooks
+    def _redraw_now(self) -> None:
+        """Subclasses draw the newest state here."""
+
+    def _update_buttons(self) -> None:
+        """Subclasses enable and disable their actions here."""
+
+    def _on_job_ended(self) -> None:
+        """Called when this panel's job stops, finishes or fails."""
+
+    # ---------------------------------------------------------------- state signals
+    def _on_job_failed(self, kind: str, message: str) -> None:
+        if kind == self.kind:
+            self.message.show_error(message)
+
+    def _on_busy_changed(self, kind: str, running: bool) -> None:
+        if kind != self.kind:
+            return
+        self._update_buttons()
+        if not running:
+            self._on_job_ended()
+        self.request_redraw()
