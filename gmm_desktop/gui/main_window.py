@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
@@ -33,6 +34,8 @@ N_CONTOUR_LEVELS = 10
 # The density image reaches past the framed region (3 sigma) so no edge shows when the aspect
 # lock widens the view; beyond 4.5 sigma a component is below 1e-4 of its peak.
 GRID_SIGMAS = 4.5
+CHAIN_TAIL = 200
+"""How many of chain 0's last kept samples the chain-path overlay shows."""
 JOB_NAMES = {"sampler": "Sampling", "fit": "Fitting", "selection": "Selecting models"}
 
 
@@ -65,6 +68,8 @@ class MainWindow(QMainWindow):
         self.docks = self._build_docks()
         self.actions = build_menus(self)
         self._build_status_bar()
+        self._chain_tail = np.empty((0, 2))
+        self._last_batch = None
         self._connect_state()
         self._on_target_changed(self.state.target)
         if remember_layout:
@@ -93,7 +98,7 @@ class MainWindow(QMainWindow):
         docks["fit"].raise_()
         self.plot.setMinimumSize(480, 400)  # docks may not crush the plot
         horizontal = Qt.Orientation.Horizontal
-        self.resizeDocks([docks["target"], docks["fit"]], [340, 420], horizontal)
+        self.resizeDocks([docks["target"], docks["fit"]], [390, 430], horizontal)
         self.resizeDocks([docks["target"], docks["sampler"]], [230, 520], Qt.Orientation.Vertical)
         return docks
 
@@ -132,14 +137,19 @@ class MainWindow(QMainWindow):
         )
 
     def _on_sampler_changed(self, status) -> None:
+        """Keep the last CHAIN_TAIL kept samples of chain 0 from each new batch (never a pass over
+        all samples), and hand them to the plot only when its chain-path layer is shown."""
         batch = status.last_batch
-        if batch is None or self.state.data is None or self.state.data.chain_ids is None:
-            self.plot.set_chain_path(None, None)
-            return
-        data = self.state.data
-        chain0 = data.chain_ids == 0
-        last = data.shown()[chain0][-200:]
-        self.plot.set_chain_path(last, None)
+        if batch is None:
+            self._chain_tail = np.empty((0, 2))
+        elif batch is not self._last_batch:
+            data = self.state.data
+            dims = list(data.display) if data is not None else [0, 1]
+            new = batch.samples[batch.chain_ids == 0][:, dims]
+            self._chain_tail = np.concatenate([self._chain_tail, new])[-CHAIN_TAIL:]
+        self._last_batch = batch
+        if self.plot.layer_visible("chain_path"):
+            self.plot.set_chain_path(self._chain_tail if len(self._chain_tail) else None, None)
 
     def _on_busy_changed(self, kind: str, running: bool) -> None:
         if running:

@@ -34,17 +34,16 @@ def _wait_idle(app, state, kind: str) -> None:
 
 
 def run_demo_workflow(app, window) -> None:
-    """The article's steps: MH sampling (its settings), a 2-component full fit, a BIC sweep."""
-    from gmm_desktop.core.em import EMSettings
-    from gmm_desktop.core.sampler import SamplerSettings
-
+    """The article's steps, clicked through the panels with their default settings: MH sampling
+    (10,000 steps, thin 10), a model-selection sweep, then a 2-component full fit."""
     state = window.state
-    state.start_sampling(SamplerSettings())
-    _wait_idle(app, state, "sampler")
-    state.start_selection(range(1, 7), ("full",), "bic", EMSettings(seed=0))
-    _wait_idle(app, state, "selection")
-    state.start_fit(EMSettings(n_components=2, seed=0))
-    _wait_idle(app, state, "fit")
+    for button, kind in (
+        (window.sampler_panel.run_button, "sampler"),
+        (window.selection_panel.run_button, "selection"),
+        (window.fit_panel.fit_button, "fit"),
+    ):
+        button.click()
+        _wait_idle(app, state, kind)
     window.docks["selection"].raise_()
 
 

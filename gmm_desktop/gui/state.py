@@ -150,7 +150,7 @@ class AppState(QObject):
         self._buffer = None
         self._sampler = SamplerStatus()
         self._data = data
-        self._clear_fit()
+        self._clear_results()
         self.data_changed.emit(data)
         self.sampler_changed.emit(self._sampler)
 
@@ -280,14 +280,19 @@ class AppState(QObject):
         self.fit_changed.emit(self._fit)
 
     def _clear_fit(self, announce: bool = True) -> None:
+        """Forget the fit (a new fit starts); model-selection results stay, they describe the data."""
         self.jobs.stop("fit")
-        self.jobs.stop("selection")
         self._fit = None
         self._fit_trace = []
-        self._candidates = []
         if announce:
             self.fit_changed.emit(None)
-            self.selection_changed.emit(())
+
+    def _clear_results(self) -> None:
+        """New data: neither the fit nor the model-selection results describe it any more."""
+        self.jobs.stop("selection")
+        self._candidates = []
+        self._clear_fit()
+        self.selection_changed.emit(())
 
     # ------------------------------------------------------------------ selection
     @property

@@ -125,3 +125,13 @@ def test_samples_remember_the_target_that_made_them(state, qtbot):
     original = state.target
     state.set_target(preset("overlapping"), "Overlapping")
     assert state.data.target is original
+
+
+def test_a_new_fit_keeps_the_model_selection_results(state, qtbot):
+    points, _ = article_demo().sample(600, 2)
+    state.set_data(Dataset(points, "file"))
+    state.start_selection(range(1, 3), ("full",), "bic", EMSettings(seed=0))
+    wait_idle(qtbot, state, "selection")
+    state.start_fit(EMSettings(n_components=3))
+    wait_idle(qtbot, state, "fit")
+    assert len(state.candidates) == 2

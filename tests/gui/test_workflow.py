@@ -67,7 +67,8 @@ def test_fit_draws_ellipses_colours_and_the_table(main_window, qtbot):
     # Colours: the points are grouped by the fit's most probable component.
     labels = main_window.plot.point_labels()
     np.testing.assert_array_equal(labels.labels, result.mixture.predict(main_window.state.data.points))
-    # The parameter table shows the fitted weights.
+    # The parameter table shows the fitted weights (once the panel's throttled redraw has run).
+    main_window.fit_panel.flush()
     model = main_window.fit_panel.params_model
     shown = sorted(
         float(model.index(row, 0).data(Qt.ItemDataRole.EditRole) or model.index(row, 0).data())

@@ -313,6 +313,9 @@ def make_plot(left: str, bottom: str, height: int = 170) -> DockPlot:
     item.showGrid(x=True, y=True, alpha=0.25)
     item.setLabel("left", left)
     item.setLabel("bottom", bottom)
+    # Long traces (a chain of 1e5+ kept steps) are drawn decimated to the pixels they cover.
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
     return plot
 
 
