@@ -19,9 +19,12 @@ import traceback
 import weakref
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from threadpoolctl import threadpool_limits
+
+from gmm_desktop.gui.process_jobs import WorkerProcessError, records_from_process
 
 JobFactory = Callable[[], Iterator | Generator]
 
@@ -63,7 +66,10 @@ class _Worker(QRunnable):
             with threadpool_limits(1, "blas"):
                 result = self._drain(start)
         except Exception as exc:  # any failure of the job is reported to the user, not raised
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if isinstance(exc, WorkerProcessError):
+                message = str(exc)  # already "ValueError: ..." from the child
+            else:
+                message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             detail = traceback.format_exc()
             self.relay.failed.emit(JobEvent(self.kind, self.job_id, (message, detail), time.monotonic() - start))
             return
@@ -111,9 +117,14 @@ class JobRunner(QObject):
         self._current: dict[str, tuple[int, threading.Event]] = {}
         RUNNERS.add(self)
 
-    def start(self, kind: str, factory: JobFactory) -> int:
-        """Run `factory()`'s generator on a worker; a running job of the same kind is stopped first."""
+    def start(self, kind: str, factory: JobFactory, in_process: bool = False) -> int:
+        """Run `factory()`'s generator on a worker; a running job of the same kind is stopped first.
+
+        in_process: run the generator in a child process (for work that holds the GIL); `factory`
+        must then be picklable, e.g. a functools.partial of a core function."""
         self.stop(kind)
+        if in_process:
+            factory = partial(records_from_process, factory)
         job_id = next(self._ids)
         stop = threading.Event()
         self._current[kind] = (job_id, stop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -190,8 +191,8 @@ class AppState(QObject):
         self.jobs.stop("sampler")
 
     def _run_sampler(self, settings: SamplerSettings, chain_state: ChainState | None) -> None:
-        target = self._target
-        self.jobs.start("sampler", lambda: run_sampler(target, settings, chain_state))
+        # The chains' loop over steps holds the GIL: it runs in a child process (see process_jobs).
+        self.jobs.start("sampler", partial(run_sampler, self._target, settings, chain_state), in_process=True)
 
     def _on_sample_batch(self, batch: SampleBatch) -> None:
         if self._buffer is None:
