@@ -14,3 +14,11 @@ def run_python(*args: str, env: dict | None = None, cwd=None, timeout: float = 1
 def run_cli(*args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
     """`python -m gmm_desktop ARGS...`, as a script would call the program."""
     return run_python("-m", "gmm_desktop", *args, env=env, timeout=timeout)
+
+
+def click(qtbot, button) -> None:
+    """Click `button` as a user does; a disabled button is a test failure, not a silent no-op."""
+    from PySide6.QtCore import Qt
+
+    assert button.isEnabled(), f"{button.text()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

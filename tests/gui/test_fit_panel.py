@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import click
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_desktop.core.compare import compare
@@ -9,32 +10,14 @@ from gmm_desktop.gui.app import dispose
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import VALUE_ROLE, FitParamsModel
 from gmm_desktop.gui.panels.fit_panel import KL_SAMPLES, FitPanel, trace_y_range
-from gmm_desktop.gui.state import AppState, Dataset
+from gmm_desktop.gui.state import Dataset
 
 TIMEOUT = 30_000
 
 
 @pytest.fixture
-def state(app):
-    state = AppState()
-    yield state
-    assert state.shutdown()
-
-
-@pytest.fixture
-def panel(state, qtbot):
-    panel = FitPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(380, 900)
-    panel.show()
-    yield panel
-    state.shutdown()
-    dispose(panel)
-
-
-def click(qtbot, button):
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+def panel(state, shown):
+    return shown(FitPanel(state), height=900)
 
 
 def wait_idle(qtbot, panel, state):

@@ -5,28 +5,12 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from gmm_desktop.core.density import default_view_range
 from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.cloud import bin_points, encode_raster, raster_lut
 from gmm_desktop.gui.plot.labels import Labeller
-from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb
 from gmm_desktop.gui.state import SCATTER_LIMIT, Dataset, FitState, _GrowingPoints
-
-
-@pytest.fixture
-def plot(app, qtbot):
-    from gmm_desktop.gui.app import dispose
-
-    widget = MixturePlot()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.frame(*default_view_range(article_demo()))
-    yield widget
-    dispose(widget)
 
 
 def final_fit(X: np.ndarray, k: int = 2) -> FitState:

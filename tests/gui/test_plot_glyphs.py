@@ -4,28 +4,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gmm_desktop.core.density import default_view_range
 from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import Mixture, article_demo
 from gmm_desktop.gui.plot.contours import FIT_LEVELS
 from gmm_desktop.gui.plot.ellipses import ellipse_points
 from gmm_desktop.gui.plot.layers import LAYER_NAMES
-from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.state import Dataset, FitState
-
-
-@pytest.fixture
-def plot(app, qtbot):
-    from gmm_desktop.gui.app import dispose
-
-    widget = MixturePlot()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.frame(*default_view_range(article_demo()))
-    yield widget
-    dispose(widget)
 
 
 @pytest.fixture(scope="module")

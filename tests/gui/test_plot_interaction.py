@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from gmm_desktop.core.density import default_view_range
 from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
@@ -21,20 +20,6 @@ from gmm_desktop.gui.state import Dataset, FitState
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
 MOVE_GAP_MS = 15
-
-
-@pytest.fixture
-def plot(app, qtbot):
-    from gmm_desktop.gui.app import dispose
-
-    widget = MixturePlot()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.frame(*default_view_range(article_demo()))
-    yield widget
-    dispose(widget)
 
 
 def pixel(plot: MixturePlot, x: float, y: float) -> QPoint:

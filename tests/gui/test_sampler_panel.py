@@ -2,38 +2,20 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from helpers import click
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit
 
 from gmm_desktop.core.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
 from gmm_desktop.gui.app import dispose
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel, chain_diagnostics, one_chain
-from gmm_desktop.gui.state import AppState
 
 TIMEOUT = 20_000
 
 
 @pytest.fixture
-def state(app):
-    state = AppState()
-    yield state
-    assert state.shutdown()
-
-
-@pytest.fixture
-def panel(state, qtbot):
-    panel = SamplerPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(380, 800)
-    panel.show()
-    yield panel
-    state.shutdown()
-    dispose(panel)
-
-
-def click(qtbot, button):
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+def panel(state, shown):
+    return shown(SamplerPanel(state), height=800)
 
 
 def wait_idle(qtbot, panel, state):

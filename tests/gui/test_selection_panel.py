@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import click
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_desktop.core.em import EMSettings
@@ -9,33 +10,15 @@ from gmm_desktop.core.selection import best, sweep
 from gmm_desktop.gui.app import dispose
 from gmm_desktop.gui.models.candidates_model import VALUE_ROLE, CandidatesModel
 from gmm_desktop.gui.panels.selection_panel import SIGN_NOTE, SelectionPanel, degenerate_positions, scale_range
-from gmm_desktop.gui.state import AppState, Dataset
+from gmm_desktop.gui.state import Dataset
 
 TIMEOUT = 60_000
 STATUS = 6
 
 
 @pytest.fixture
-def state(app):
-    state = AppState()
-    yield state
-    assert state.shutdown()
-
-
-@pytest.fixture
-def panel(state, qtbot):
-    panel = SelectionPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(380, 900)
-    panel.show()
-    yield panel
-    state.shutdown()
-    dispose(panel)
-
-
-def click(qtbot, button):
-    assert button.isEnabled(), f"{button.text()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+def panel(state, shown):
+    return shown(SelectionPanel(state), height=900)
 
 
 def run(panel, state, qtbot, k_min, k_max, types=("full",)):

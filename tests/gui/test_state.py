@@ -6,14 +6,7 @@ import pytest
 from gmm_desktop.core.em import EMSettings, fit
 from gmm_desktop.core.mixture import article_demo, preset
 from gmm_desktop.core.sampler import SamplerSettings, sample_all
-from gmm_desktop.gui.state import SCATTER_LIMIT, AppState, Dataset
-
-
-@pytest.fixture
-def state(app):
-    state = AppState()
-    yield state
-    assert state.shutdown()
+from gmm_desktop.gui.state import SCATTER_LIMIT, Dataset
 
 
 def wait_idle(qtbot, state, kind, timeout=20_000):
