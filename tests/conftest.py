@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
 
 LEAK_GRACE_SECONDS = 2.0
 
@@ -27,13 +28,19 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     app = QApplication.instance()
     if app is None:
         return
-    from shiboken6 import isValid
-
     from gmm_desktop.gui.app import dispose
 
     for widget in app.topLevelWidgets():
         if isValid(widget):
             dispose(widget)
+    from shiboken6 import delete
+
+    from gmm_desktop.gui.jobs import RUNNERS
+
+    for runner in list(RUNNERS):  # join and delete every pool while the application exists
+        if isValid(runner):
+            runner.shutdown()
+            delete(runner)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,6 +106,8 @@ def _leftover_work(threads_before: set[threading.Thread]) -> list[str]:
     from gmm_desktop.gui.jobs import RUNNERS
 
     for runner in list(RUNNERS):
+        if not isValid(runner):  # deleted with its window: its pool was joined then
+            continue
         if runner.pool.activeThreadCount():
             problems.append(f"{runner.pool.activeThreadCount()} job(s) of a JobRunner ({runner.running_kinds()})")
     return problems + [f"timer {name}" for name in _active_timers()]

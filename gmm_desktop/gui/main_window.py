@@ -56,6 +56,10 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._remember_layout = remember_layout
         self.state = state if state is not None else AppState()
+        if self.state.parent() is None:
+            # Deleted with the window, while QApplication exists: its thread pool is joined then,
+            # not in the garbage collector's order at interpreter exit.
+            self.state.setParent(self)
         self.undo_stack = QUndoStack(self)
         self.editor = TargetEditor(self.state, self.undo_stack)
         self.plot = MixturePlot(self)
