@@ -12,6 +12,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer
 
 FRAME_MS = 33
+PAUSE_FACTOR = 3.0
+"""With cost c per update, updates come at most every 3c: the GUI thread is busy a third of the time."""
 
 
 class Throttle(QObject):
@@ -24,7 +26,7 @@ class Throttle(QObject):
         self._timer = QTimer(self)
         self._timer.setObjectName("throttle")
         self._timer.setSingleShot(True)
-        self._interval = interval_ms
+        self._interval = self._base_interval = interval_ms
         self._timer.timeout.connect(self._fire)
         self._pending = False
 
@@ -32,6 +34,16 @@ class Throttle(QObject):
         self._pending = True
         if not self._timer.isActive():
             self._timer.start(0)
+
+    @property
+    def interval_ms(self) -> int:
+        """The current spacing between calls (the base interval, or more after costly updates)."""
+        return self._interval
+
+    def report_cost(self, cost_ms: float) -> None:
+        """Tell the throttle what one update costs in all (e.g. the paint it triggered): the spacing
+        grows to PAUSE_FACTOR times that cost, so the GUI thread stays mostly free for events."""
+        self._interval = max(self._base_interval, round(PAUSE_FACTOR * cost_ms))
 
     def flush(self) -> None:
         """Run a pending callback now (tests, and before a screenshot)."""

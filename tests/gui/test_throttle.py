@@ -36,3 +36,17 @@ def test_flush_runs_a_pending_call_now(app):
     assert calls == [1]
     throttle.flush()
     assert calls == [1]
+
+
+def test_costly_updates_are_spaced_further_apart(app, qtbot):
+    calls = []
+    throttle = Throttle(lambda: calls.append(time.monotonic()), interval_ms=20)
+    throttle.report_cost(60.0)  # an update costs 60 ms: they come at most every 180 ms
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:
+        throttle.request()
+        qtbot.wait(5)
+    throttle.cancel()
+    assert len(calls) <= 4
+    throttle.report_cost(1.0)  # cheap again: back to the base interval, never below it
+    assert throttle.interval_ms == 20

@@ -14,6 +14,8 @@ plot shows the state and reports gestures (`mean_dragged`, `probed`); it never c
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer, Signal
@@ -402,6 +404,12 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         self._settle.stop()
         self.labeller.cancel()
         super().close()
+
+    def paintEvent(self, event) -> None:
+        """Paint, and let the redraw throttle space frames by what painting costs."""
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self._throttle.report_cost((time.perf_counter() - start) * 1e3)
 
     def leaveEvent(self, event: QEvent) -> None:
         self.readout.hide()
