@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps
 from gmm_desktop.core.mixture import Mixture, article_demo
@@ -22,6 +22,8 @@ from gmm_desktop.core.sampler import ChainState, SampleBatch, SamplerSettings, r
 from gmm_desktop.core.selection import Candidate, best, sweep
 from gmm_desktop.gui.jobs import JobEvent, JobRunner
 
+RETARGET_MS = 150
+"""A new target restarts a running sampler (in a new child process) after this pause, not per drag move."""
 SCATTER_LIMIT = 20_000
 """Above this many points the cloud is drawn as a raster (density or label image), not a scatter."""
 
@@ -120,6 +122,11 @@ class AppState(QObject):
         self._candidates: list[Candidate] = []
         self._criterion = "bic"
         self._fit_settings = EMSettings()
+        self._retarget = QTimer(self)
+        self._retarget.setObjectName("samplerRetarget")
+        self._retarget.setSingleShot(True)
+        self._retarget.setInterval(RETARGET_MS)
+        self._retarget.timeout.connect(self._on_retarget)
 
     # ------------------------------------------------------------------ target
     @property
@@ -137,6 +144,10 @@ class AppState(QObject):
         if name is not None:
             self._target_name = name
         self.target_changed.emit(mixture)
+        if self.jobs.is_running("sampler"):
+            self._retarget.start()  # a drag sends many targets: restart once it pauses
+
+    def _on_retarget(self) -> None:
         if self.jobs.is_running("sampler") and self._sampler.chain_state is not None:
             self._run_sampler(self._sampler.settings, self._sampler.chain_state)
 
@@ -188,6 +199,7 @@ class AppState(QObject):
         self._run_sampler(settings, status.chain_state)
 
     def stop_sampling(self) -> None:
+        self._retarget.stop()
         self.jobs.stop("sampler")
 
     def _run_sampler(self, settings: SamplerSettings, chain_state: ChainState | None) -> None:
@@ -338,6 +350,7 @@ class AppState(QObject):
 
     def shutdown(self) -> bool:
         """Stop every job and wait for the workers (the window calls this when it closes)."""
+        self._retarget.stop()
         return self.jobs.shutdown()
 
 

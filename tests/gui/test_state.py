@@ -128,3 +128,16 @@ def test_a_new_fit_keeps_the_model_selection_results(state, qtbot):
     state.start_fit(EMSettings(n_components=3))
     wait_idle(qtbot, state, "fit")
     assert len(state.candidates) == 2
+
+
+def test_a_drag_of_many_targets_restarts_the_sampler_once(state, qtbot):
+    state.start_sampling(SamplerSettings(n_steps=5_000_000, thin=10, seed=2, batch_steps=500))
+    qtbot.waitUntil(lambda: state.data is not None and state.data.n_points > 50, timeout=10_000)
+    started = []
+    state.jobs.running_changed.connect(lambda kind, running: started.append(running) if kind == "sampler" else None)
+    for shift in np.linspace(0, 1, 20):
+        state.set_target(article_demo().with_component(0, 0.38, np.array([-1.0 + shift, -1.0]), np.eye(2)))
+    qtbot.waitUntil(lambda: True in started, timeout=5_000)
+    qtbot.wait(300)
+    assert started.count(True) == 1
+    state.stop_sampling()
