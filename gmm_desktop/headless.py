@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -131,17 +132,13 @@ def _candidate_record(candidate: Candidate) -> dict[str, Any]:
     return {
         "n_components": candidate.n_components,
         "covariance_type": candidate.covariance_type,
-        "log_likelihood": candidate.log_likelihood * _n(candidate),
+        "log_likelihood": candidate.result.total_log_likelihood if candidate.result is not None else math.nan,
         "bic": candidate.bic,
         "aic": candidate.aic,
         "icl": candidate.icl,
         "degenerate": candidate.degenerate,
         "reason": candidate.reason,
     }
-
-
-def _n(candidate: Candidate) -> int:
-    return candidate.result.n_samples if candidate.result is not None else 0
 
 
 def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidate]) -> dict[str, Any]:

@@ -81,6 +81,24 @@ def main_window(app: QApplication, qtbot) -> Iterator:
     dispose(window)
 
 
+@pytest.fixture
+def plot(app, qtbot) -> Iterator:
+    """A MixturePlot at 800x600 framing the article's demo; disposed at teardown."""
+    from gmm_desktop.core.density import default_view_range
+    from gmm_desktop.core.mixture import article_demo
+    from gmm_desktop.gui.app import dispose
+    from gmm_desktop.gui.plot.mixture_plot import MixturePlot
+
+    widget = MixturePlot()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.frame(*default_view_range(article_demo()))
+    yield widget
+    dispose(widget)
+
+
 def _active_timers() -> list[str]:
     app = QApplication.instance()
     if app is None:

@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
 
     def _on_sampler_changed(self, status) -> None:
         """Keep the last CHAIN_TAIL kept samples of chain 0 from each new batch (never a pass over
-        all samples), and hand them to the plot only when its chain-path layer is shown."""
+        all samples) and hand them to the plot, which draws them when its chain-path layer is shown."""
         batch = status.last_batch
         if batch is None:
             self._chain_tail = np.empty((0, 2))
@@ -152,8 +152,7 @@ class MainWindow(QMainWindow):
             new = batch.samples[batch.chain_ids == 0][:, dims]
             self._chain_tail = np.concatenate([self._chain_tail, new])[-CHAIN_TAIL:]
         self._last_batch = batch
-        if self.plot.layer_visible("chain_path"):
-            self.plot.set_chain_path(self._chain_tail if len(self._chain_tail) else None, None)
+        self.plot.set_chain_path(self._chain_tail if len(self._chain_tail) else None, None)
 
     def _on_busy_changed(self, kind: str, running: bool) -> None:
         if running:

@@ -26,10 +26,8 @@ POLL_SECONDS = 0.05
 
 
 def _child_main(factory: Callable[[], Iterator], records, stop) -> None:
-    """Runs in the child: forward every record, then ("done", result) or ("error", message)."""
-    import os
-
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    """Runs in the child: forward every record, then ("done", result) or ("error", message).
+    The child inherits the parent's environment, so its BLAS thread limit too (cli._limit_threads)."""
     try:
         generator = factory()
         while not stop.is_set():

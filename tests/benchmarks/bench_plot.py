@@ -18,7 +18,6 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF
 
-from gmm_desktop.core.density import default_view_range
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import component_rgb
@@ -30,19 +29,11 @@ SIZES = (10_000, 100_000, 1_000_000)
 
 
 @pytest.fixture
-def plot(app, qtbot):
-    from gmm_desktop.gui.app import dispose
-
-    widget = MixturePlot()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.frame(*default_view_range(article_demo()))
-    widget.set_target(article_demo())
-    widget.flush()
-    yield widget
-    dispose(widget)
+def plot(plot):
+    """The shared plot (tests/conftest.py), with the demo target drawn."""
+    plot.set_target(article_demo())
+    plot.flush()
+    return plot
 
 
 def naive_frame_ms(plot: MixturePlot, X: np.ndarray, labels: np.ndarray, repeats: int) -> float:

@@ -1,14 +1,11 @@
-"""Fixtures shared by the GUI tests: a state that is shut down, widgets shown at dock size, a plot."""
+"""Fixtures shared by the GUI tests: a state that is shut down, widgets shown at dock size."""
 
 from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from gmm_desktop.core.density import default_view_range
-from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.state import AppState
 
 
@@ -36,16 +33,3 @@ def shown(qtbot, state) -> Iterator[Callable[..., QWidget]]:
     state.shutdown()
     for widget in widgets:
         dispose(widget)
-
-
-@pytest.fixture
-def plot(app, qtbot) -> Iterator[MixturePlot]:
-    """A MixturePlot at 800x600 framing the article's demo; disposed at teardown."""
-    widget = MixturePlot()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.frame(*default_view_range(article_demo()))
-    yield widget
-    dispose(widget)
