@@ -55,6 +55,7 @@ def run_window() -> int:
     app = application()
     window = MainWindow()
     window.show()
+    window.state.preload()
     # Start-up objects live for the whole session: keep the collector from rescanning them
     # (gc pauses caused 25-100 ms frame spikes, shared/QT_ON_DEBIAN.md).
     gc.freeze()

@@ -36,7 +36,7 @@ N_CONTOUR_LEVELS = 10
 GRID_SIGMAS = 4.5
 CHAIN_TAIL = 200
 """How many of chain 0's last kept samples the chain-path overlay shows."""
-JOB_NAMES = {"sampler": "Sampling", "fit": "Fitting", "selection": "Selecting models"}
+JOB_NAMES = {"sampler": "Sampling", "fit": "Fitting", "selection": "Selecting models", "preload": "Preparing"}
 
 
 def target_grid(mixture: Mixture) -> DensityGrid:

@@ -10,13 +10,14 @@ immutable; the sample buffer only ever grows past the part views have seen, so a
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps
+from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps, preload
 from gmm_desktop.core.mixture import Mixture, article_demo
 from gmm_desktop.core.sampler import ChainState, SampleBatch, SamplerSettings, run_sampler
 from gmm_desktop.core.selection import Candidate, best, sweep
@@ -26,6 +27,15 @@ RETARGET_MS = 150
 """A new target restarts a running sampler (in a new child process) after this pause, not per drag move."""
 SCATTER_LIMIT = 20_000
 """Above this many points the cloud is drawn as a raster (density or label image), not a scatter."""
+
+
+def with_gui_threads(settings: EMSettings) -> EMSettings:
+    """`settings` with at most one EM kernel thread fewer than the machine has cores (unless the
+    user chose a number): the GUI thread keeps a core, or on 2 cores a 1e6-point fit starved it and
+    every paint took twice as long. The answer does not depend on the thread count."""
+    if settings.n_threads:
+        return settings
+    return replace(settings, n_threads=max(1, (os.cpu_count() or 1) - 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,7 +244,7 @@ class AppState(QObject):
             return
         self._clear_fit(announce=False)
         self._fit_settings = settings
-        self.jobs.start("fit", lambda: em_steps(X, settings))
+        self.jobs.start("fit", lambda: em_steps(X, with_gui_threads(settings)))
 
     def step_fit(self, settings: EMSettings) -> None:
         """One more EM iteration from the current fit (or the initialisation plus one iteration)."""
@@ -245,7 +255,7 @@ class AppState(QObject):
         if last is None:
             self._clear_fit(announce=False)
         self._fit_settings = settings
-        self.jobs.start("fit", lambda: itertools.islice(em_steps(X, settings, resume_from=last), 1))
+        self.jobs.start("fit", lambda: itertools.islice(em_steps(X, with_gui_threads(settings), resume_from=last), 1))
 
     def stop_fit(self) -> None:
         self.jobs.stop("fit")
@@ -347,6 +357,11 @@ class AppState(QObject):
     def _on_failed(self, event: JobEvent) -> None:
         message, _detail = event.payload
         self.job_failed.emit(event.kind, message)
+
+    def preload(self) -> None:
+        """Import what a first fit, selection and comparison need, and warm the EM kernels, on a
+        worker: the application calls this once its window shows, before the user starts a job."""
+        self.jobs.start("preload", preload)
 
     def shutdown(self) -> bool:
         """Stop every job and wait for the workers (the window calls this when it closes)."""

@@ -238,13 +238,13 @@ def test_encode_raster_leaves_empty_bins_transparent():
 
 
 # ---------------------------------------------------------------------------------------------- labeller
-def test_labeller_works_in_slices_and_signals_when_done(app, qtbot):
+def test_labeller_works_off_the_gui_thread_and_signals_when_done(app, qtbot):
     mixture = article_demo()
     X = mixture.sample(200_000, 4)[0]
-    labeller = Labeller(slice_ms=0.0)  # one chunk per event-loop turn
+    labeller = Labeller()
     with qtbot.waitSignal(labeller.ready, timeout=10_000):
         labeller.request(mixture, X)
-        assert labeller.pending()  # not finished inside request()
+        assert labeller.pending() and labeller.result() is None  # not finished inside request()
     assert labeller.is_current(mixture, X)
     np.testing.assert_array_equal(labeller.result().labels, mixture.predict(X))
 
@@ -252,7 +252,7 @@ def test_labeller_works_in_slices_and_signals_when_done(app, qtbot):
 def test_labeller_serves_the_newest_request_after_the_running_one(app, qtbot):
     mixture = article_demo()
     first, second, third = (mixture.sample(100_000, s)[0] for s in (1, 2, 3))
-    labeller = Labeller(slice_ms=0.0)
+    labeller = Labeller()
     labeller.request(mixture, first)
     labeller.request(mixture, second)
     labeller.request(mixture, third)  # replaces `second`, which never runs
@@ -277,6 +277,22 @@ def test_labeller_only_labels_the_new_tail_of_a_growing_buffer(app, monkeypatch)
     labeller.request(mixture, grown)
     assert seen == [500]
     np.testing.assert_array_equal(labeller.result().labels, mixture.predict(grown))
+
+
+def test_labeller_cancel_drops_a_running_pass_and_finish_completes_one(app, qtbot):
+    mixture = article_demo()
+    X, Y = (mixture.sample(300_000, s)[0] for s in (6, 7))
+    labeller = Labeller()
+    labeller.request(mixture, X)
+    labeller.cancel()
+    assert not labeller.pending() and labeller.result() is None
+    labeller.request(mixture, X)
+    labeller.request(mixture, Y)
+    labeller.finish()  # both passes, in order, on the calling thread's watch
+    assert not labeller.pending() and labeller.is_current(mixture, Y)
+    np.testing.assert_array_equal(labeller.result().labels, mixture.predict(Y))
+    with qtbot.assertNotEmitted(labeller.ready, wait=100):
+        pass  # the worker's late hand-back of X is ignored, not announced
 
 
 def test_labeller_clears_on_a_dimension_mismatch(app):

@@ -50,3 +50,35 @@ def test_costly_updates_are_spaced_further_apart(app, qtbot):
     assert len(calls) <= 4
     throttle.report_cost(1.0)  # cheap again: back to the base interval, never below it
     assert throttle.interval_ms == 20
+
+
+def test_two_views_asking_together_are_served_in_different_turns(app, qtbot):
+    """Their redraws (and the repaints they cause) never pile up in one event-loop turn."""
+    spans = []
+
+    def slow(name: str):
+        def callback() -> None:
+            start = time.monotonic()
+            time.sleep(0.01)
+            spans.append((name, start, time.monotonic()))
+
+        return callback
+
+    first, second = Throttle(slow("first")), Throttle(slow("second"))
+    first.request()
+    second.request()
+    qtbot.waitUntil(lambda: len(spans) == 2)
+    (name_a, _, end_a), (name_b, start_b, _) = spans
+    assert (name_a, name_b) == ("first", "second")  # oldest request first
+    assert start_b - end_a >= 0.008  # a pause about as long as the first callback took
+
+
+def test_a_deleted_view_is_skipped(app, qtbot):
+    from shiboken6 import delete
+
+    calls = []
+    gone, kept = Throttle(lambda: calls.append("gone")), Throttle(lambda: calls.append("kept"))
+    gone.request()
+    kept.request()
+    delete(gone)
+    qtbot.waitUntil(lambda: calls == ["kept"])

@@ -87,7 +87,7 @@ class CloudLayer(Layer):
         self._scatter_drawn: tuple | None = None
         self.raster_image = pg.ImageItem(axisOrder="row-major")
         # The raster spans the view, so it must not count for auto-range (it would zoom out forever).
-        self.add(self.raster_image, Z_CLOUD_RASTER, ignore_bounds=True)
+        self.add(self.raster_image, Z_CLOUD_RASTER, ignore_bounds=True, cached=False)
         self._source: np.ndarray | None = None
         self._dims = (0, 1)
         self._xs = self._ys = None

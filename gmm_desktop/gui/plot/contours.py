@@ -31,7 +31,7 @@ class ContourLayer(Layer):
     """One curve per level, made once and updated in place."""
 
     def __init__(self, plot_item: pg.PlotItem, pen: pg.QtGui.QPen = FIT_CONTOUR_PEN, z: float = Z_FIT_CONTOURS):
-        super().__init__(plot_item)
+        super().__init__(plot_item, cached=False)  # they change with every EM step
         self._pen, self._z = pen, z
         self.curves: list[pg.PlotCurveItem] = []
 

@@ -52,8 +52,9 @@ class EllipseLayer(Layer):
     """The 1-sigma and 2-sigma ellipses of every component of one mixture."""
 
     def __init__(self, plot_item: pg.PlotItem, z: float, dashed: bool, rgb: tuple[int, int, int] | None = None) -> None:
-        """dashed: the target's style; rgb: one colour for every component (else the palette's)."""
-        super().__init__(plot_item)
+        """dashed: the target's style; rgb: one colour for every component (else the palette's). The
+        fit's (solid) ellipses move with every EM step, so they are drawn directly, not cached."""
+        super().__init__(plot_item, cached=dashed)
         self._z = z
         self._dashed = dashed
         self._rgb = rgb
@@ -107,7 +108,7 @@ class MeanMarkers(Layer):
     """The fitted components' means: diamonds in the component colour, outlined so they show on a cloud."""
 
     def __init__(self, plot_item: pg.PlotItem, z: float) -> None:
-        super().__init__(plot_item)
+        super().__init__(plot_item, cached=False)  # they move with every EM step
         self.scatter = pg.ScatterPlotItem(symbol="d", size=13, pen=pg.mkPen("w", width=1.5), pxMode=True)
         self.add(self.scatter, z)
         self._brushes: list[pg.QtGui.QBrush] = []

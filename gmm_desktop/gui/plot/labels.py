@@ -1,11 +1,12 @@
-"""Most probable component and uncertainty of every point, computed off the paint path in time slices.
+"""Most probable component and uncertainty of every point, computed off the GUI thread.
 
-P(i|x) for 1e6 points costs 50-160 ms (K = 2..8), too long for one event-loop turn, and the fit
-changes every EM iteration. So the plot asks for labels once per (mixture, points) pair and this
-object computes them in slices of at most SLICE_MS on the GUI thread, between other events: no
-worker thread, nothing to join, and a newer request never starves an older one (requests that
-arrive while a pass runs are coalesced; the newest starts when the pass ends). A small data set
-(the scatter sizes) finishes inside `request` itself.
+P(i|x) for 1e6 points costs 50-160 ms (K = 2..8), and the fit changes every EM iteration. Done in
+slices on the GUI thread, a slice plus a paint in one event-loop turn stalled the loop for 40-60 ms
+(bench_event_loop), so large passes run on the labeller's own one-thread pool; numpy releases the
+GIL in the heavy loops. The plot asks for labels once per (mixture, points) pair; requests that
+arrive while a pass runs are coalesced (the newest starts when the pass ends, so a newer request
+never starves an older one), and a pass checks a cancel flag between chunks. A small data set (the
+scatter sizes) is labelled inside `request` itself, so it is drawn with the right colours at once.
 
 Sample buffers only grow (gui/state.py): when the new points extend the labelled ones in the same
 memory, only the new tail is computed.
@@ -13,16 +14,16 @@ memory, only the new tail is computed.
 
 from __future__ import annotations
 
-import time
+import contextlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.gui.plot.palette import UNCERTAINTY_LEVELS
 
-SLICE_MS = 8.0
 CHUNK = 32_768
 SYNC_POINTS = 2 * CHUNK
 """Passes over at most this many new points run inside `request` (a few ms)."""
@@ -84,19 +85,18 @@ class _Pass:
             self.labels[: self.done] = start_from.labels
             self.uncertainty[: self.done] = start_from.uncertainty
 
-    def run(self, budget_s: float) -> bool:
-        """Work for about `budget_s` seconds (at least one chunk); True when the pass is complete."""
-        deadline = time.perf_counter() + budget_s
+    def run(self, cancelled: threading.Event | None = None) -> bool:
+        """Label the remaining points chunk by chunk; False when `cancelled` was set first."""
         n = self.points.shape[0]
         while self.done < n:
+            if cancelled is not None and cancelled.is_set():
+                return False
             stop = min(n, self.done + CHUNK)
             labels, uncertainty = label_chunk(self.mixture, self.points[self.done : stop])
             self.labels[self.done : stop] = labels
             self.uncertainty[self.done : stop] = uncertainty
             self.done = stop
-            if time.perf_counter() >= deadline:
-                break
-        return self.done >= n
+        return True
 
     def result(self) -> PointLabels:
         k = self.mixture.n_components
@@ -107,19 +107,34 @@ class _Pass:
         return PointLabels(self.mixture, self.points, self.labels, self.uncertainty, levels)
 
 
+class _PassRunner(QRunnable):
+    """Runs one pass on the labeller's pool and hands it back by a (queued) signal."""
+
+    def __init__(self, work: _Pass, cancelled: threading.Event, finished: Signal) -> None:
+        super().__init__()
+        self.work, self.cancelled, self.finished = work, cancelled, finished
+
+    def run(self) -> None:
+        if self.work.run(self.cancelled) and not self.cancelled.is_set():
+            # RuntimeError: the labeller was deleted while this pass ran (its pool waits for us).
+            with contextlib.suppress(RuntimeError):
+                self.finished.emit(self.work)
+
+
 class Labeller(QObject):
     """Holds the newest complete `PointLabels`; `ready` fires whenever `result()` changes."""
 
     ready = Signal()
+    _finished = Signal(object)  # a completed _Pass, emitted on the pool's thread
 
-    def __init__(self, parent: QObject | None = None, slice_ms: float = SLICE_MS) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._budget = slice_ms / 1e3
-        self._timer = QTimer(self)
-        self._timer.setObjectName("labeller")
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._work)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        # Idle priority (SCHED_IDLE on Linux): colours may lag a frame, painting and input may not.
+        self._pool.setThreadPriority(QThread.Priority.IdlePriority)
+        self._finished.connect(self._on_finished)  # a bound method of a GUI-thread object: queued
+        self._cancelled = threading.Event()
         self._result: PointLabels | None = None
         self._pass: _Pass | None = None
         self._next: tuple[Mixture, np.ndarray] | None = None
@@ -155,40 +170,43 @@ class Labeller(QObject):
     def finish(self) -> None:
         """Complete every pending pass now (before a screenshot, an export, or in tests)."""
         while self._pass is not None:
-            self._pass.run(float("inf"))
-            self._complete()
+            self._pool.waitForDone()
+            work = self._pass
+            work.run()  # finishes what a cancelled or unfinished run left; a no-op when complete
+            self._complete(work, start_next=False)
+            if self._next is not None:
+                self._pass = _Pass(*self._next, self._reusable(*self._next))
+                self._next = None
 
     def cancel(self) -> None:
-        self._timer.stop()
+        """Drop the pending passes and wait (at most one chunk) for the worker to let go."""
+        self._cancelled.set()
+        self._pool.waitForDone()
+        self._cancelled = threading.Event()
         self._pass = None
         self._next = None
 
     def _start(self, mixture: Mixture, points: np.ndarray) -> None:
-        previous = self._result
-        reuse = previous is not None and previous.mixture is mixture and extends(points, previous.points)
-        self._pass = _Pass(mixture, points, previous if reuse else None)
-        if points.shape[0] - self._pass.done <= SYNC_POINTS:
-            self._work()  # small: done before the caller draws, so it draws the right colours
+        work = _Pass(mixture, points, self._reusable(mixture, points))
+        self._pass = work
+        if points.shape[0] - work.done <= SYNC_POINTS:
+            work.run()  # small: done before the caller draws, so it draws the right colours
+            self._complete(work)
         else:
-            self._timer.start()  # large: slices start on the next turn, after the caller's redraw
+            self._pool.start(_PassRunner(work, self._cancelled, self._finished))
 
-    def _work(self) -> None:
-        if self._pass is None:
-            return
-        if self._pass.run(self._budget):
-            self._complete()
-        else:
-            self._timer.start()
+    def _on_finished(self, work: _Pass) -> None:
+        if work is self._pass:  # else cancelled, or already completed by finish()
+            self._complete(work)
 
-    def _complete(self) -> None:
-        assert self._pass is not None
-        self._result = self._pass.result()
+    def _complete(self, work: _Pass, start_next: bool = True) -> None:
+        self._result = work.result()
         self._pass = None
         waiting, self._next = self._next, None
-        if waiting is not None:
-            # Start the newest request on the next turn: this one's redraw goes out first.
-            self._pass = _Pass(waiting[0], waiting[1], self._reusable(*waiting))
-            self._timer.start()
+        if waiting is not None and start_next:
+            self._start(*waiting)
+        elif waiting is not None:
+            self._next = waiting
         self.ready.emit()
 
     def _reusable(self, mixture: Mixture, points: np.ndarray) -> PointLabels | None:

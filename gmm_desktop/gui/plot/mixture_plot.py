@@ -37,6 +37,7 @@ from gmm_desktop.gui.plot.layers import (
     Z_TARGET_CONTOURS,
     Z_TARGET_ELLIPSES,
     Layer,
+    cache_painting,
 )
 from gmm_desktop.gui.plot.palette import TARGET_RGB
 from gmm_desktop.gui.plot.readout import ProbeReadout
@@ -138,6 +139,7 @@ class MixturePlot(pg.GraphicsLayoutWidget):
     def _ensure_curves(self, count: int) -> None:
         while len(self.contour_curves) < count:
             curve = pg.PlotCurveItem(pen=self._contour_pen)
+            cache_painting(curve)
             curve.setZValue(Z_TARGET_CONTOURS)
             curve.setVisible(self.contours_visible())
             self.plot_item.addItem(curve)
