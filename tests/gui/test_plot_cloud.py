@@ -319,3 +319,14 @@ def test_three_dimensional_data_shows_the_chosen_columns(plot):
     [(_, x, y)] = plot.cloud.scatter_groups()
     np.testing.assert_allclose(x, X[:, 2], rtol=1e-6)
     np.testing.assert_allclose(y, X[:, 0], rtol=1e-6)
+
+
+def test_twenty_components_get_twenty_distinct_colours():
+    from gmm_desktop.gui.plot.palette import COMPONENT_COLOURS
+
+    colours = [component_rgb(k) for k in range(20)]
+    assert len(set(colours)) == 20 == len(COMPONENT_COLOURS)
+    assert component_rgb(20) == component_rgb(0)  # and then they repeat, as the docstring says
+    rgb = np.array(colours, dtype=float)
+    distances = np.linalg.norm(rgb[:, None] - rgb[None], axis=2) + np.eye(20) * 1e9
+    assert distances.min() > 40  # no two nearly identical colours in RGB

@@ -24,7 +24,7 @@ from PySide6.QtCore import QRectF
 
 from gmm_desktop.gui.plot.labels import PointLabels, extends
 from gmm_desktop.gui.plot.layers import Z_CLOUD_POINTS, Z_CLOUD_RASTER, Layer
-from gmm_desktop.gui.plot.palette import OKABE_ITO, PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb, uncertainty_rgb
+from gmm_desktop.gui.plot.palette import COMPONENT_COLOURS, PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb, uncertainty_rgb
 from gmm_desktop.gui.plot.raster import RasterRegion, bin_points, encode_raster, raster_lut
 
 COLOURINGS = ("plain", "cluster", "uncertainty")
@@ -37,16 +37,16 @@ Colours = list[tuple[int, int, int]]
 def colour_groups(mode: str, labels: PointLabels | None) -> tuple[np.ndarray | None, Colours]:
     """(category (N,) uint8 or None, colour of each category) for a colouring mode.
 
-    "cluster": the argmax component (colours repeat after the palette's 8, so do categories);
+    "cluster": the argmax component (colours repeat after the palette's 20, so do categories);
     "uncertainty": UNCERTAINTY_LEVELS steps of 1 - max P(i|x); "plain", or no labels: one group.
     """
     if labels is None or mode == "plain":
         return None, [PLAIN_POINT]
     if mode == "cluster":
         k = labels.n_components
-        if k <= len(OKABE_ITO):
+        if k <= len(COMPONENT_COLOURS):
             return labels.labels.astype(np.uint8, copy=False), [component_rgb(i) for i in range(k)]
-        return (labels.labels % len(OKABE_ITO)).astype(np.uint8), list(OKABE_ITO)
+        return (labels.labels % len(COMPONENT_COLOURS)).astype(np.uint8), list(COMPONENT_COLOURS)
     if mode == "uncertainty":
         return labels.uncertainty_levels, [uncertainty_rgb(i) for i in range(UNCERTAINTY_LEVELS)]
     raise ValueError(f"colouring must be one of {', '.join(COLOURINGS)}, got {mode!r}")

@@ -1,7 +1,10 @@
 """Colours of the plot: one fixed categorical colour per mixture component, and the uncertainty ramp.
 
 Components use the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
-reordered for a white background: the strong colours first, yellow last (it vanishes on white).
+reordered for a white background: the strong colours first, yellow last (it vanishes on white);
+components 9 to 20 continue with Paul Tol's "muted" and "light" colours and a brown, all apart from
+those eight. Past twenty components colours repeat (no palette keeps 20+ hues apart); the hover
+readout still names each component by number.
 A fitted component keeps its colour everywhere: its points, its ellipses, its mean and the hover
 readout. The target is drawn in a neutral dark grey (see TARGET_RGB).
 """
@@ -22,6 +25,23 @@ OKABE_ITO: tuple[tuple[int, int, int], ...] = (
     (240, 228, 66),  # yellow
 )
 
+TOL_EXTRA: tuple[tuple[int, int, int], ...] = (
+    (51, 34, 136),  # indigo
+    (204, 102, 119),  # rose
+    (17, 119, 51),  # green
+    (136, 34, 85),  # wine
+    (68, 170, 153),  # teal
+    (153, 153, 51),  # olive
+    (170, 68, 153),  # purple
+    (136, 204, 238),  # cyan
+    (221, 204, 119),  # sand
+    (187, 204, 51),  # pear
+    (255, 170, 187),  # pink
+    (140, 86, 75),  # brown (tab10)
+)
+
+COMPONENT_COLOURS = OKABE_ITO + TOL_EXTRA
+
 PLAIN_POINT = (45, 45, 60)
 """Points that are not coloured by component."""
 
@@ -39,8 +59,8 @@ UNCERTAINTY_LEVELS = 8
 
 
 def component_rgb(index: int) -> tuple[int, int, int]:
-    """The colour of component `index` (0-based); the palette repeats past eight components."""
-    return OKABE_ITO[index % len(OKABE_ITO)]
+    """The colour of component `index` (0-based); the palette repeats past twenty components."""
+    return COMPONENT_COLOURS[index % len(COMPONENT_COLOURS)]
 
 
 def component_color(index: int, alpha: int = 255) -> QColor:
