@@ -1,4 +1,5 @@
-"""The command line: no subcommand opens the window; `render` draws it to a PNG offscreen.
+"""The command line: no subcommand opens the window (`gmm-desktop FILE` opens a data file, a
+session or a model in it); `render` draws it to a PNG offscreen; `sample` and `fit` run headless.
 
 Thread-related environment is set here, before numpy loads: OpenBLAS and OpenMP threads
 busy-wait and fight each other and the GUI on small machines (shared/PERF_FACTS.md).
@@ -72,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gmm-desktop",
         description="Explore Gaussian mixture models: a target mixture, Metropolis-Hastings sampling, "
-        "EM fitting and model selection. Without a command, opens the window.",
+        "EM fitting and model selection. Without a command, opens the window; `gmm-desktop FILE` opens "
+        "FILE in it (a CSV data file, a .gmmsession session, or a model .json as the target).",
+        usage="gmm-desktop [-h] [--version] [FILE | COMMAND ...]",
     )
     parser.add_argument("--version", action="version", version=f"gmm-desktop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -94,8 +97,14 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+COMMANDS = ("render", "sample", "fit")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gmm-desktop` script and of `python -m gmm_desktop`; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        return _open_file(argv)
     args = build_parser().parse_args(argv)
     _limit_threads()
     if args.command in ("sample", "fit"):
@@ -112,6 +121,24 @@ def main(argv: list[str] | None = None) -> int:
     from gmm_desktop.gui.app import run_window
 
     return run_window()
+
+
+def _open_file(argv: list[str]) -> int:
+    """`gmm-desktop FILE`: the window, opening FILE (checked first, so a typo fails here, not in a dialog)."""
+    if len(argv) > 1:
+        print(f"gmm-desktop: one file at a time (got {len(argv)} arguments); see gmm-desktop --help", file=sys.stderr)
+        return 2
+    path = Path(argv[0])
+    if not path.is_file():
+        print(f"gmm-desktop: {path}: no such file", file=sys.stderr)
+        return 2
+    _limit_threads()
+    if not has_display():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    from gmm_desktop.gui.app import run_window
+
+    return run_window(path.resolve())
 
 
 def gui_main() -> None:

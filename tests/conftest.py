@@ -23,6 +23,18 @@ from shiboken6 import isValid
 LEAK_GRACE_SECONDS = 2.0
 
 
+def _no_real_dialog(*_args, **_kwargs):
+    raise AssertionError("a test opened a real modal dialog (it would wait for a click forever): answer it in the test")
+
+
+# Session-wide, so a test's monkeypatch of these falls back to the guard, never to a blocking dialog.
+from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+
+for _name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+    setattr(QFileDialog, _name, _no_real_dialog)
+QMessageBox.exec = _no_real_dialog
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Delete every widget left while QApplication exists (PySide6 can segfault at exit otherwise)."""
     app = QApplication.instance()
@@ -71,9 +83,10 @@ def app(qapp: QApplication) -> QApplication:
 def main_window(app: QApplication, qtbot) -> Iterator:
     """The real main window, shown; owned here and closed at teardown so its work is joined."""
     from gmm_desktop.gui.app import dispose
+    from gmm_desktop.gui.document import discard_unsaved
     from gmm_desktop.gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(ask_to_save=discard_unsaved)  # tests of the prompt set their own
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

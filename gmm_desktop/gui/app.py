@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -48,14 +49,16 @@ def dispose(widget: QWidget) -> None:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-def run_window() -> int:
-    """Open the main window on the article's demo and run the event loop."""
+def run_window(path: Path | None = None) -> int:
+    """Open the main window on the article's demo (then `path`: data, session or model) and run it."""
     from gmm_desktop.gui.main_window import MainWindow
 
     app = application()
     window = MainWindow()
     window.show()
     window.state.preload()
+    if path is not None:
+        window.files.open_path(path)
     # Start-up objects live for the whole session: keep the collector from rescanning them
     # (gc pauses caused 25-100 ms frame spikes, shared/QT_ON_DEBIAN.md).
     gc.freeze()

@@ -11,17 +11,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from gmm_desktop import __version__
 from gmm_desktop.core.density import DensityGrid, contour_levels, contour_lines, default_view_range, density_grid
 from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.gui.commands import TargetEditor
+from gmm_desktop.gui.document import AskToSave, ask_with_message_box
 from gmm_desktop.gui.export import export_plot
+from gmm_desktop.gui.file_actions import FileActions
 from gmm_desktop.gui.menus import build_menus
 from gmm_desktop.gui.panels.fit_panel import FitPanel
+from gmm_desktop.gui.panels.forms import JobPanel
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel
 from gmm_desktop.gui.panels.selection_panel import SelectionPanel
 from gmm_desktop.gui.panels.target_panel import TargetPanel
@@ -36,7 +39,20 @@ N_CONTOUR_LEVELS = 10
 GRID_SIGMAS = 4.5
 CHAIN_TAIL = 200
 """How many of chain 0's last kept samples the chain-path overlay shows."""
-JOB_NAMES = {"sampler": "Sampling", "fit": "Fitting", "selection": "Selecting models", "preload": "Preparing"}
+JOB_NAMES = {
+    "sampler": "Sampling",
+    "fit": "Fitting",
+    "selection": "Selecting models",
+    "preload": "Preparing",
+    "load": "Loading",
+    "save": "Saving",
+}
+
+
+def dropped_path(mime: QMimeData) -> Path | None:
+    """The one local file of a drag, or None (several files, a web link, text)."""
+    urls = [url for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+    return Path(urls[0].toLocalFile()) if len(urls) == 1 else None
 
 
 def target_grid(mixture: Mixture) -> DensityGrid:
@@ -50,9 +66,14 @@ def target_grid(mixture: Mixture) -> DensityGrid:
 class MainWindow(QMainWindow):
     """Top-level window. Owns the state, the undo stack, the plot and the docks."""
 
-    def __init__(self, state: AppState | None = None, remember_layout: bool = True) -> None:
-        """`remember_layout=False` neither restores nor saves geometry and settings (offscreen renders)."""
+    def __init__(
+        self, state: AppState | None = None, remember_layout: bool = True, ask_to_save: AskToSave | None = None
+    ) -> None:
+        """`remember_layout=False` neither restores nor saves geometry and settings (offscreen renders).
+        `ask_to_save(window, doing)` answers "save", "discard" or "cancel" before unsaved work would
+        be replaced (default: a message box; renders and tests pass their own)."""
         super().__init__()
+        self.ask_to_save: AskToSave = ask_to_save or ask_with_message_box
         self.setObjectName("mainWindow")
         self._remember_layout = remember_layout
         self.state = state if state is not None else AppState()
@@ -70,7 +91,10 @@ class MainWindow(QMainWindow):
         self.selection_panel = SelectionPanel(self.state)
         self.surface = SurfaceView()
         self.docks = self._build_docks()
+        self.files = FileActions(self)
+        self.files.document.changed.connect(self._update_title)
         self.actions = build_menus(self)
+        self.setAcceptDrops(True)
         self._build_status_bar()
         self._chain_tail = np.empty((0, 2))
         self._last_batch = None
@@ -125,7 +149,6 @@ class MainWindow(QMainWindow):
         state.busy_changed.connect(self._on_busy_changed)
         state.job_failed.connect(self._on_job_failed)
         self.plot.mean_dragged.connect(self.editor.drag_mean)
-        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     # ---------------------------------------------------------------- state → views
     def _on_target_changed(self, mixture: Mixture) -> None:
@@ -135,7 +158,7 @@ class MainWindow(QMainWindow):
         self.surface.set_density(grid)
         if not self.plot.is_dragging():
             self.frame_target()
-        self.setWindowTitle(f"{self.state.target_name}[*] — gmm_desktop")
+        self._update_title()
         self.statusBar().showMessage(
             f"Target: {self.state.target_name}, {mixture.n_components} components, peak density {grid.values.max():.3g}"
         )
@@ -173,11 +196,21 @@ class MainWindow(QMainWindow):
     def _on_job_failed(self, kind: str, message: str) -> None:
         self.statusBar().showMessage(f"{JOB_NAMES.get(kind, kind)} failed: {message}", 15_000)
 
-    def _on_clean_changed(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
+    def _update_title(self) -> None:
+        """ "session[*] — target — gmm_desktop"; Qt shows the [*] as a mark while there are unsaved changes."""
+        document = self.files.document
+        self.setWindowTitle(f"{document.name}[*] — {self.state.target_name} — gmm_desktop")
+        self.setWindowModified(document.modified)
 
     def frame_target(self) -> None:
         self.plot.frame(*default_view_range(self.state.target))
+
+    def flush(self) -> None:
+        """Draw every pending update now, plot and panels (screenshots and tests; views redraw on
+        their own within a frame or two)."""
+        self.plot.flush()
+        for panel in self.job_panels():
+            panel.flush()
 
     # ---------------------------------------------------------------- actions
     def stop_all(self) -> None:
@@ -207,7 +240,7 @@ class MainWindow(QMainWindow):
         )
 
     # ---------------------------------------------------------------- settings and close
-    def _panels(self) -> list[QWidget]:
+    def job_panels(self) -> list[JobPanel]:
         return [self.sampler_panel, self.fit_panel, self.selection_panel]
 
     def _restore_settings(self) -> None:
@@ -218,7 +251,7 @@ class MainWindow(QMainWindow):
         layout = settings.value("window/state")
         if layout is not None:
             self.restoreState(layout)
-        for panel in self._panels():
+        for panel in self.job_panels():
             panel.restore_settings(settings)
         for name, action in self.actions.layer_toggles.items():
             action.setChecked(settings.value(f"view/{name}", action.isChecked(), type=bool))
@@ -227,13 +260,28 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        for panel in self._panels():
+        for panel in self.job_panels():
             panel.save_settings(settings)
         for name, action in self.actions.layer_toggles.items():
             settings.setValue(f"view/{name}", action.isChecked())
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A data file, a session or a model JSON dropped anywhere on the window opens like File > Open."""
+        path = dropped_path(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.files.open_path(path)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop and join every job first: no worker may outlive the window."""
+        """Ask before unsaved work is lost; then stop and join every job: no worker may outlive the window."""
+        if not self.files.maybe_save("closing"):
+            event.ignore()
+            return
+        self.files.import_flow.cancel()
         self._status_timer.stop()
         self.state.shutdown()
         if self._remember_layout:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QAbstractButton
 
+from gmm_desktop.gui.recent_files import RecentFiles
+
 if TYPE_CHECKING:
     from gmm_desktop.gui.main_window import MainWindow
 
@@ -66,11 +68,41 @@ def build_menus(window: MainWindow) -> WindowActions:
     bar = window.menuBar()
 
     file_menu = bar.addMenu("&File")
-    export = _action(window, "&Export View…", "Save the plot as a PNG or SVG picture", window.export_view, "Ctrl+E")
-    quit_action = _action(window, "&Quit", "Close the window", window.close, QKeySequence.StandardKey.Quit)
-    file_menu.addActions([export])
-    file_menu.addSeparator()
-    file_menu.addAction(quit_action)
+    files = window.files
+    for key, text, tip, slot, shortcut in (
+        ("open_data", "&Open Data…", "Load points from a CSV file", files.open_data, QKeySequence.StandardKey.Open),
+        ("open_session", "Open &Session…", "Reopen a saved session", files.open_session, "Ctrl+Shift+O"),
+        (None, "Open &Recent", "", None, None),
+        ("save_session", "Sa&ve Session", "Save everything to the session file", files.save_session, "Ctrl+S"),
+        (
+            "save_session_as",
+            "Save Session &As…",
+            "Save everything to a new session file",
+            files.save_session_as,
+            "Ctrl+Shift+S",
+        ),
+        (
+            "save_data",
+            "Save &Points as CSV…",
+            "The points with chain, label and p_1..p_K columns",
+            files.save_data,
+            None,
+        ),
+        ("export_model", "Export &Fitted Model…", "The fitted mixture as a JSON file", files.export_model, None),
+        ("export_target", "Export &Target…", "The target mixture as a JSON file", files.export_target, None),
+        ("import_target", "&Import Target…", "Make a model JSON file the target (undoable)", files.import_target, None),
+        ("export", "&Export View…", "Save the plot as a PNG or SVG picture", window.export_view, "Ctrl+E"),
+        ("quit", "&Quit", "Close the window", window.close, QKeySequence.StandardKey.Quit),
+    ):
+        if key is None:
+            files.recent = RecentFiles(file_menu.addMenu(text), files.open_path, window)
+            file_menu.addSeparator()
+            continue
+        action = _action(window, text, tip, slot, shortcut)
+        file_menu.addAction(action)
+        actions.named[key] = action
+        if key in ("save_session_as", "import_target", "export"):
+            file_menu.addSeparator()
 
     edit_menu = bar.addMenu("&Edit")
     undo = window.undo_stack.createUndoAction(window, "&Undo")
@@ -117,6 +149,11 @@ def build_menus(window: MainWindow) -> WindowActions:
         action = _action(window, text, tip, _click(button), shortcut)
         run_menu.addAction(action)
         actions.named[key] = action
+    apply_model = _action(
+        window, "&Apply Model to Data…", "Colour the points by a model file, without EM", window.files.apply_model
+    )
+    run_menu.addAction(apply_model)
+    actions.named["apply_model"] = apply_model
     run_menu.addSeparator()
     stop = _action(window, "Stop &All", "Stop every running job", window.stop_all, "Esc")
     run_menu.addAction(stop)
@@ -124,5 +161,5 @@ def build_menus(window: MainWindow) -> WindowActions:
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(_action(window, "&About gmm_desktop", "Version and credits", window.show_about))
-    actions.named.update({"export": export, "quit": quit_action, "undo": undo, "redo": redo})
+    actions.named.update({"undo": undo, "redo": redo})
     return actions

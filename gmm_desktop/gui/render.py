@@ -53,19 +53,20 @@ def render_to_png(out: str | os.PathLike, size: tuple[int, int], workflow: bool 
     from PySide6.QtCore import qInstallMessageHandler
 
     from gmm_desktop.gui.app import application, dispose
+    from gmm_desktop.gui.document import discard_unsaved
     from gmm_desktop.gui.export import png_bytes
     from gmm_desktop.gui.main_window import MainWindow
 
     qInstallMessageHandler(_print_qt_message)
     app = application()
-    window = MainWindow(remember_layout=False)
+    window = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)
     window.resize(*size)
     window.show()
     app.processEvents()
     try:
         if workflow:
             run_demo_workflow(app, window)
-        window.plot.flush()
+        window.flush()
         app.processEvents()
         image = window.grab().toImage()
         atomic_write_bytes(Path(out), png_bytes(image))

@@ -21,6 +21,7 @@ from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps, preload
 from gmm_desktop.core.mixture import Mixture, article_demo
 from gmm_desktop.core.sampler import ChainState, SampleBatch, SamplerSettings, run_sampler
 from gmm_desktop.core.selection import Candidate, best, sweep
+from gmm_desktop.core.session import FileSource
 from gmm_desktop.gui.jobs import JobEvent, JobRunner
 
 RETARGET_MS = 150
@@ -43,7 +44,8 @@ class Dataset:
     """Points to draw and fit. points (N, D); chain_ids (N,) for MCMC samples; labels (N,) known
     classes (exact samples: the generating component), else None. origin: "mcmc", "exact", "file".
     target: the mixture the points were drawn from (the newest one, if it changed during a run), so a
-    fit is compared with what made the data even after the target is edited."""
+    fit is compared with what made the data even after the target is edited. origin "painted": points
+    the user sprayed on the plot, with the brush's classes as labels."""
 
     points: np.ndarray
     origin: str
@@ -52,6 +54,8 @@ class Dataset:
     labels: np.ndarray | None = None
     display: tuple[int, int] = (0, 1)
     target: Mixture | None = None
+    source: FileSource | None = None
+    """Where file data came from and how it was read (a session stores it with the points)."""
 
     @property
     def n_points(self) -> int:
@@ -357,6 +361,55 @@ class AppState(QObject):
     def _on_failed(self, event: JobEvent) -> None:
         message, _detail = event.payload
         self.job_failed.emit(event.kind, message)
+
+    # ------------------------------------------------------------------ whole documents
+    def restore(
+        self,
+        target: Mixture,
+        target_name: str,
+        data: Dataset | None,
+        sampler: SamplerStatus,
+        fit: FitState | None,
+        candidates: tuple[Candidate, ...],
+    ) -> None:
+        """Put back a saved session: every job stops, every part is replaced and announced. MCMC
+        samples go back into the growing buffer, so Continue appends to them."""
+        self._retarget.stop()
+        for kind in self.jobs.running_kinds():
+            self.jobs.stop(kind)
+        self._target, self._target_name = target, target_name
+        self._buffer = None
+        if data is not None and data.origin == "mcmc" and data.chain_ids is not None:
+            self._buffer = _GrowingPoints(data.points.shape[1], data.n_points)
+            self._buffer.append(data.points, data.chain_ids)
+            data = replace(data, points=self._buffer.view()[0], chain_ids=self._buffer.view()[1])
+        self._data, self._sampler, self._fit = data, sampler, fit
+        self._fit_trace = list(fit.trace) if fit is not None else []
+        self._fit_settings = fit.settings if fit is not None else EMSettings()
+        self._candidates = list(candidates)
+        self.target_changed.emit(target)
+        self.data_changed.emit(data)
+        self.sampler_changed.emit(sampler)
+        self.fit_changed.emit(fit)
+        self.selection_changed.emit(tuple(candidates))
+
+    def apply_model(self, mixture: Mixture, covariance_type: str = "full") -> None:
+        """Show a given model (an imported file) as the fit of the current points, without EM: their
+        colours, P(i|x), parameter table and log-likelihood then come from it."""
+        X = self._fit_input("fit")
+        if X is None:
+            return
+        if mixture.n_dims != X.shape[1]:
+            self.job_failed.emit("fit", f"The model is {mixture.n_dims}-D but the points are {X.shape[1]}-D.")
+            return
+        self._clear_fit(announce=False)
+        mean_ll = float(np.mean(mixture.logpdf(X)))
+        w, mu, cov = mixture.weights, mixture.means, mixture.covariances
+        step = EMStep(0, 0, mean_ll, w, mu, cov, covariance_type, True, mean_ll)
+        settings = replace(self._fit_settings, n_components=mixture.n_components, covariance_type=covariance_type)
+        self._fit_settings = settings
+        self._fit = FitState(step, (mean_ll,), None, self._fit_settings)
+        self.fit_changed.emit(self._fit)
 
     def preload(self) -> None:
         """Import what a first fit, selection and comparison need, and warm the EM kernels, on a

@@ -15,6 +15,7 @@ from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.mixture import preset
 from gmm_desktop.core.sampler import SamplerSettings
 from gmm_desktop.gui.app import dispose
+from gmm_desktop.gui.document import discard_unsaved
 from gmm_desktop.gui.main_window import MainWindow
 from gmm_desktop.gui.state import Dataset
 
@@ -38,7 +39,7 @@ def summary(gaps: np.ndarray) -> str:
 
 def test_event_loop_while_sampling_and_fitting(app, qtbot):
     """The real window is shown, so the plot, the panels and their redraws are part of the cost."""
-    window = MainWindow(remember_layout=False)
+    window = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)
     window.show()
     state = window.state
     state.preload()  # as the application does once its window shows

@@ -24,7 +24,7 @@ def run_sampler(qtbot, window, steps=10_000):
     window.sampler_panel.steps_spin.setValue(steps)
     qtbot.mouseClick(window.sampler_panel.run_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window, "sampler")
-    window.plot.flush()
+    window.flush()
 
 
 def test_run_the_sampler_and_see_the_points(main_window, qtbot):
@@ -57,7 +57,7 @@ def test_fit_draws_ellipses_colours_and_the_table(main_window, qtbot):
     qtbot.waitUntil(
         lambda: main_window.state.fit is not None and main_window.state.fit.result is not None, timeout=30_000
     )
-    main_window.plot.flush()
+    main_window.flush()
     result = fit(main_window.state.data.points, main_window.fit_panel.em_settings())
     np.testing.assert_allclose(main_window.state.fit.mixture.means, result.mixture.means)
     # Ellipses: the 1-sigma curve of each fitted component is centred on its mean.
@@ -131,10 +131,10 @@ def test_changing_the_target_while_sampling_keeps_sampling(main_window, qtbot):
 @pytest.mark.parametrize("kind", ["sampler", "fit", "selection"])
 def test_close_during_a_job_stops_and_joins_it(app, qtbot, kind):
     from gmm_desktop.gui.app import dispose
+    from gmm_desktop.gui.document import discard_unsaved
     from gmm_desktop.gui.main_window import MainWindow
 
-    window = MainWindow()
-    qtbot.addWidget(window)
+    window = MainWindow(ask_to_save=discard_unsaved)  # disposed below, so not handed to qtbot
     window.show()
     points, _ = article_demo().sample(200_000, 0)
     if kind == "sampler":

@@ -200,6 +200,13 @@ class FitPanel(JobPanel):
             bayesian=self.bayesian_check.isChecked(),
         )
 
+    def settings_or_none(self) -> EMSettings | None:
+        """The fields as settings, or None while one holds a value EM would refuse."""
+        try:
+            return self.em_settings()
+        except ValueError:
+            return None
+
     def _checked_settings(self, verb: str) -> EMSettings | None:
         self.message.clear_message()
         try:

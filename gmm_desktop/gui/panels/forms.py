@@ -361,12 +361,20 @@ class SettingsBinder:
         self._fields[key] = widget
 
     def save(self, settings: QSettings) -> None:
-        for key, widget in self._fields.items():
-            settings.setValue(self.prefix + key, _read(widget))
+        for key, value in self.values().items():
+            settings.setValue(self.prefix + key, value)
 
     def restore(self, settings: QSettings) -> None:
+        self.set_values({key: settings.value(self.prefix + key) for key in self._fields})
+
+    def values(self) -> dict[str, object]:
+        """Every field's value by key (what a session file stores for the panel)."""
+        return {key: _read(widget) for key, widget in self._fields.items()}
+
+    def set_values(self, values: dict[str, object]) -> None:
+        """Put back `values` by key; unknown keys and missing or unreadable values are skipped."""
         for key, widget in self._fields.items():
-            value = settings.value(self.prefix + key)
+            value = values.get(key)
             if value is None:
                 continue
             try:

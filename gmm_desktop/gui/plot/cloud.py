@@ -24,7 +24,13 @@ from PySide6.QtCore import QRectF
 
 from gmm_desktop.gui.plot.labels import PointLabels, extends
 from gmm_desktop.gui.plot.layers import Z_CLOUD_POINTS, Z_CLOUD_RASTER, Layer
-from gmm_desktop.gui.plot.palette import COMPONENT_COLOURS, PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb, uncertainty_rgb
+from gmm_desktop.gui.plot.palette import (
+    COMPONENT_COLOURS,
+    PLAIN_POINT,
+    UNCERTAINTY_LEVELS,
+    component_rgb,
+    uncertainty_rgb,
+)
 from gmm_desktop.gui.plot.raster import RasterRegion, bin_points, encode_raster, raster_lut
 
 COLOURINGS = ("plain", "cluster", "uncertainty")
