@@ -97,7 +97,20 @@ def test_comparison_is_not_applicable_to_a_file(panel, state, qtbot):
     wait_idle(qtbot, panel, state)
     assert state.fit.result is not None
     assert panel.comparison_model.rowCount() == 0
-    assert panel.comparison_label.text().startswith("Not applicable")
+    assert panel.comparison_label.text().startswith("No true mixture to compare with: the points come from a file")
+
+
+def test_a_file_with_known_labels_reports_the_ari_against_them(panel, state, qtbot):
+    from sklearn.metrics import adjusted_rand_score
+
+    points, labels = state.target.sample(900, 4)
+    state.set_data(Dataset(points, "file", labels=labels))
+    click(qtbot, panel.fit_button)
+    wait_idle(qtbot, panel, state)
+    panel.flush()
+    expected = adjusted_rand_score(labels, state.fit.result.mixture.predict(points))
+    assert f"ARI against the known labels = {expected:.3f}" in panel.comparison_label.text()
+    assert panel.comparison_model.rowCount() == 0  # no true mixture, so no matched components
 
 
 def test_step_runs_one_iteration_at_a_time(panel, state, qtbot):

@@ -68,6 +68,19 @@ def fit_status(fit: FitState | None, running: bool, stepping: bool) -> str:
     return f"stopped at {where}"
 
 
+def known_labels_note(mixture, data) -> str:
+    """For points with no true mixture (a file, painting): the ARI against their known labels, if any."""
+    where = "come from a file" if data.origin == "file" else "were painted"
+    if data.labels is None:
+        return f"No true mixture to compare with: the points {where}. Known labels (a class column) would give the ARI."
+    from sklearn.metrics import adjusted_rand_score  # not on the start-up path
+
+    n = min(data.n_points, ARI_LIMIT)
+    ari = adjusted_rand_score(data.labels[:n], mixture.predict(data.points[:n]))
+    subset = f" (first {fmt_count(ARI_LIMIT)} points)" if data.n_points > ARI_LIMIT else ""
+    return f"ARI against the known labels = {ari:.3f}{subset}\n(no true mixture: the points {where})"
+
+
 def trace_y_range(trace: tuple[float, ...]) -> tuple[float, float] | None:
     """The y range that shows the trace's shape, or None for auto range.
 
@@ -273,11 +286,11 @@ class FitPanel(JobPanel):
             self.comparison_model.set_comparison(None)
         data = self.state.data
         target = data.target if data is not None and data.target is not None else self.state.target
-        if data is not None and data.origin == "file":
-            self.comparison_label.setText("Not applicable: the points come from a file, so there is no true mixture.")
-            return
         if result is None or data is None:
-            self.comparison_label.setText("Shown when a fit of samples of the target finishes.")
+            self.comparison_label.setText("Shown when a fit finishes.")
+            return
+        if data.origin in ("file", "painted"):
+            self.comparison_label.setText(known_labels_note(result.mixture, data))
             return
         if result.mixture.n_dims != target.n_dims:
             self.comparison_label.setText("Not applicable: the fit and the target differ in dimension.")
