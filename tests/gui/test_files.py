@@ -271,3 +271,22 @@ def test_a_3d_model_is_refused_as_target_with_a_reason(main_window, monkeypatch,
 def test_the_command_line_refuses_a_missing_file_before_opening_a_window(tmp_path):
     result = run_cli(str(tmp_path / "nope.csv"))
     assert result.returncode == 2 and "nope.csv: no such file" in result.stderr
+
+
+def test_file_data_is_drawn_on_its_own_axes_without_the_target(main_window, qtbot, tmp_path):
+    path = tmp_path / "named.csv"
+    points = article_demo().sample(400, 9)[0] * 10 + 100  # far from the demo target
+    write_csv(path, {"a": points[:, 0], "b": points[:, 1]})
+    drop(main_window, path)
+    accept_import(qtbot, main_window)
+    plot = main_window.plot
+    plot.flush()
+    assert plot.plot_item.getAxis("bottom").labelText == "a" and plot.plot_item.getAxis("left").labelText == "b"
+    assert not plot.density_image.isVisible() and not plot.color_bar.isVisible()
+    assert main_window.actions.layer_toggles["image"].isChecked()  # the user's choice is kept for later
+    (x0, x1), (y0, y1) = plot.plot_item.getViewBox().viewRange()
+    inside = (points[:, 0] > x0) & (points[:, 0] < x1) & (points[:, 1] > y0) & (points[:, 1] < y1)
+    assert inside.mean() > 0.98  # framed on the data, not on the target
+    main_window.state.sample_exact(100, 0)
+    plot.flush()
+    assert plot.density_image.isVisible() and plot.plot_item.getAxis("bottom").labelText == "x"

@@ -44,6 +44,9 @@ from gmm_desktop.gui.plot.readout import ProbeReadout
 from gmm_desktop.gui.state import Dataset, FitState
 from gmm_desktop.gui.throttle import Throttle
 
+TARGET_LAYERS = ("image", "contours", "colorbar", "target_ellipses")
+"""Layers of the target mixture (its mean handles, in "means", go with them)."""
+
 DENSITY_COLORMAP = "CET-L17"
 CONTOUR_PEN = pg.mkPen((40, 40, 60, 170), width=1.2)
 CONTOUR_PEN_UNDER_POINTS = pg.mkPen((40, 40, 60, 80), width=1.0)
@@ -103,6 +106,8 @@ class MixturePlot(pg.GraphicsLayoutWidget):
             "readout": [self.readout],
         }
         self._visible = dict.fromkeys(LAYER_NAMES, True)
+        self._target_hidden = False
+        self._framed: Dataset | None = None
 
         self._target: Mixture | None = None
         self._data: Dataset | None = None
@@ -241,9 +246,11 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         return LAYER_NAMES
 
     def set_layer_visible(self, name: str, visible: bool) -> None:
+        """The user's toggle of a layer; the target's layers also hide while file data is shown."""
         if name not in self._visible:
             raise ValueError(f"unknown layer {name!r}; layers are: {', '.join(LAYER_NAMES)}")
         self._visible[name] = visible
+        visible = self._shown(name)
         if name == "image":
             self.density_image.setVisible(visible)
         elif name == "contours":
@@ -257,6 +264,8 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         else:
             for layer in self._layers[name]:
                 layer.set_visible(visible)
+            if name == "means":
+                self.handles.layer.set_visible(visible and not self._target_hidden)
             if name == "points":
                 self._update_image_opacity()
             elif name == "fit_contours" and visible:
@@ -264,6 +273,31 @@ class MixturePlot(pg.GraphicsLayoutWidget):
             elif name == "readout" and not visible:
                 self.readout.hide()
         self._update_key()
+
+    def _shown(self, name: str) -> bool:
+        return self._visible[name] and not (self._target_hidden and name in TARGET_LAYERS)
+
+    def _show_data_context(self, data: Dataset | None) -> None:
+        """Axis names from the data's columns; the target's density and ellipses hidden under file data,
+        which no target generated (the File menu's data has nothing to do with the demo mixture)."""
+        names = (
+            ("x", "y")
+            if data is None
+            else tuple(data.columns[i] if i < len(data.columns) else "?" for i in data.display)
+        )
+        self.plot_item.setLabel("bottom", names[0])
+        self.plot_item.setLabel("left", names[1])
+        hidden = data is not None and data.origin == "file"
+        if hidden and data is not self._framed:
+            self._framed = data  # framed once, when it arrives; the user's zoom is left alone after
+            shown = data.shown()
+            low, high = np.percentile(shown, [0.5, 99.5], axis=0)
+            pad = 0.08 * np.maximum(high - low, 1e-9)
+            self.frame((low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1]))
+        if hidden != self._target_hidden:
+            self._target_hidden = hidden
+            for name in (*TARGET_LAYERS, "means"):
+                self.set_layer_visible(name, self._visible[name])
 
     def layer_visible(self, name: str) -> bool:
         return self._visible[name]
@@ -301,6 +335,7 @@ class MixturePlot(pg.GraphicsLayoutWidget):
                 self._draw_fit()
             if "data" in dirty:
                 data = self._data
+                self._show_data_context(data)
                 self.cloud.set_points(None if data is None else data.points, (0, 1) if data is None else data.display)
             if dirty & {"target", "fit", "data", "colouring"}:
                 self._request_labels()
@@ -352,7 +387,7 @@ class MixturePlot(pg.GraphicsLayoutWidget):
     def _update_key(self) -> None:
         visible = self._visible
         self.key.update(
-            target=self._target is not None and visible["target_ellipses"],
+            target=self._target is not None and self._shown("target_ellipses"),
             fit=self._fit is not None and visible["fit_ellipses"],
             uncertainty=self._colouring == "uncertainty" and visible["points"] and self.point_labels() is not None,
             chain=self._chain_key() if visible["chain_path"] else None,
