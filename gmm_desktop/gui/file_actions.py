@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from PySide6.QtCore import QObject, QSettings, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -246,14 +247,16 @@ class FileActions(QObject):
         box.open()
 
 
-def data_columns(data: Dataset, mixture: Mixture | None) -> dict[str, np.ndarray]:
+def data_columns(data: Dataset, mixture: Mixture | None) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
     """The CSV's columns: the coordinates, `chain` (samples), `class` (known labels), then `label`
     (1-based most probable component) and p_1..p_K under `mixture` when there is one."""
     columns: dict[str, np.ndarray] = {name: data.points[:, j] for j, name in enumerate(data.columns)}
     if data.chain_ids is not None:
         columns["chain"] = data.chain_ids
-    if data.labels is not None:
-        columns["class"] = data.labels
+    if data.labels is not None:  # painted points without a class (-1) get an empty cell
+        known = pd.array(data.labels, dtype="Int64")
+        known[data.labels < 0] = pd.NA
+        columns["class"] = known
     if mixture is not None:
         probabilities = mixture.responsibilities(data.points)
         columns["label"] = np.argmax(probabilities, axis=1) + 1
@@ -264,7 +267,7 @@ def data_columns(data: Dataset, mixture: Mixture | None) -> dict[str, np.ndarray
 
 def _write_job(path: Path, data: Dataset, mixture: Mixture | None) -> Generator[None, None, Path]:
     """A job without records: compute the columns, write the CSV atomically, return its path."""
-    write_csv(path, data_columns(data, mixture))
+    write_csv(path, pd.DataFrame(data_columns(data, mixture)))  # a frame keeps the nullable class column
     return path
     yield  # a generator, as JobRunner expects
 

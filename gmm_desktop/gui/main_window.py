@@ -23,8 +23,10 @@ from gmm_desktop.gui.document import AskToSave, ask_with_message_box
 from gmm_desktop.gui.export import export_plot
 from gmm_desktop.gui.file_actions import FileActions
 from gmm_desktop.gui.menus import build_menus
+from gmm_desktop.gui.paint_tool import PaintTool
 from gmm_desktop.gui.panels.fit_panel import FitPanel
 from gmm_desktop.gui.panels.forms import JobPanel
+from gmm_desktop.gui.panels.paint_panel import PaintPanel
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel
 from gmm_desktop.gui.panels.selection_panel import SelectionPanel
 from gmm_desktop.gui.panels.target_panel import TargetPanel
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
         self.fit_panel = FitPanel(self.state)
         self.selection_panel = SelectionPanel(self.state)
         self.surface = SurfaceView()
+        self.paint_tool = PaintTool(self.plot, self.state, self.undo_stack)
+        self.paint_panel = PaintPanel(self.paint_tool)
         self.docks = self._build_docks()
         self.files = FileActions(self)
         self.files.document.changed.connect(self._update_title)
@@ -112,6 +116,7 @@ class MainWindow(QMainWindow):
         for key, title, widget, side in (
             ("target", "Target", self.target_panel, area.LeftDockWidgetArea),
             ("sampler", "Sampler", self.sampler_panel, area.LeftDockWidgetArea),
+            ("paint", "Paint data", self.paint_panel, area.LeftDockWidgetArea),
             ("fit", "Fit", self.fit_panel, area.RightDockWidgetArea),
             ("selection", "Model selection", self.selection_panel, area.RightDockWidgetArea),
             ("surface", "3-D surface", self.surface, area.RightDockWidgetArea),
@@ -121,6 +126,8 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(side, dock)
             docks[key] = dock
+        self.tabifyDockWidget(docks["sampler"], docks["paint"])
+        docks["sampler"].raise_()
         self.tabifyDockWidget(docks["fit"], docks["selection"])
         self.tabifyDockWidget(docks["selection"], docks["surface"])
         docks["fit"].raise_()
@@ -149,6 +156,7 @@ class MainWindow(QMainWindow):
         state.busy_changed.connect(self._on_busy_changed)
         state.job_failed.connect(self._on_job_failed)
         self.plot.mean_dragged.connect(self.editor.drag_mean)
+        self.paint_tool.refused.connect(lambda message: self.statusBar().showMessage(message, 8000))
 
     # ---------------------------------------------------------------- state → views
     def _on_target_changed(self, mixture: Mixture) -> None:
@@ -214,8 +222,10 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- actions
     def stop_all(self) -> None:
+        """Esc: every job stops, and paint mode ends (so a click pans the view again)."""
         for kind in self.state.jobs.running_kinds():
             self.state.jobs.stop(kind)
+        self.paint_tool.set_enabled(False)
 
     def export_view(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -251,7 +261,7 @@ class MainWindow(QMainWindow):
         layout = settings.value("window/state")
         if layout is not None:
             self.restoreState(layout)
-        for panel in self.job_panels():
+        for panel in (*self.job_panels(), self.paint_panel):
             panel.restore_settings(settings)
         for name, action in self.actions.layer_toggles.items():
             action.setChecked(settings.value(f"view/{name}", action.isChecked(), type=bool))
@@ -260,7 +270,7 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        for panel in self.job_panels():
+        for panel in (*self.job_panels(), self.paint_panel):
             panel.save_settings(settings)
         for name, action in self.actions.layer_toggles.items():
             settings.setValue(f"view/{name}", action.isChecked())

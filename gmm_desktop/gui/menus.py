@@ -154,8 +154,15 @@ def build_menus(window: MainWindow) -> WindowActions:
     )
     run_menu.addAction(apply_model)
     actions.named["apply_model"] = apply_model
+    paint = _action(
+        window, "&Paint Data", "Click or drag on the plot to add points (Esc leaves)", window.paint_tool.set_enabled
+    )
+    paint.setCheckable(True)
+    window.paint_tool.enabled_changed.connect(paint.setChecked)
+    run_menu.addAction(paint)
+    actions.named["paint"] = paint
     run_menu.addSeparator()
-    stop = _action(window, "Stop &All", "Stop every running job", window.stop_all, "Esc")
+    stop = _action(window, "Stop &All", "Stop every running job and leave paint mode", window.stop_all, "Esc")
     run_menu.addAction(stop)
     actions.named["stop"] = stop
 

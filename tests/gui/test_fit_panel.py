@@ -240,3 +240,5 @@ def test_trace_range_leaves_a_far_first_iteration_off_the_scale():
     assert trace_y_range((-2e6, -3.30, -3.25, -3.23)) == (-3.30, -3.23)
     assert trace_y_range((-3.5, -3.30, -3.25)) is None
     assert trace_y_range((-3.5, -3.3)) is None
+    low, high = trace_y_range((-2.40970369061438, -2.40970369061439, -2.40970369061438))  # flat: converged
+    assert high - low == pytest.approx(2 * 2.40970369061438e-3) and low < -2.4097036906 < high

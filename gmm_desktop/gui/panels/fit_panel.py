@@ -76,7 +76,8 @@ def known_labels_note(mixture, data) -> str:
     from sklearn.metrics import adjusted_rand_score  # not on the start-up path
 
     n = min(data.n_points, ARI_LIMIT)
-    ari = adjusted_rand_score(data.labels[:n], mixture.predict(data.points[:n]))
+    known = data.labels[:n] >= 0  # painted points without a class carry -1
+    ari = adjusted_rand_score(data.labels[:n][known], mixture.predict(data.points[:n][known]))
     subset = f" (first {fmt_count(ARI_LIMIT)} points)" if data.n_points > ARI_LIMIT else ""
     return f"ARI against the known labels = {ari:.3f}{subset}\n(no true mixture: the points {where})"
 
@@ -86,8 +87,16 @@ def trace_y_range(trace: tuple[float, ...]) -> tuple[float, float] | None:
 
     k-means++ starts every covariance at reg_covar, so iteration 1 often scores millions of nats
     below the rest and flattens them into a line; when it lies more than 10 spans of the later
-    iterations below them it is left off the scale (its line still runs down out of view).
+    iterations below them it is left off the scale (its line still runs down out of view). A trace
+    flatter than 1e-3 (relative) is shown on a span of that size.
     """
+    if not trace:
+        return None
+    top, bottom = max(trace), min(trace)
+    least = 1e-3 * max(abs(top), 1.0)
+    if top - bottom < least:  # a flat trace (converged at once): no axis of 15-digit tick labels
+        middle = 0.5 * (top + bottom)
+        return middle - least, middle + least
     if len(trace) < 3:
         return None
     rest = trace[1:]

@@ -287,12 +287,13 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         )
         self.plot_item.setLabel("bottom", names[0])
         self.plot_item.setLabel("left", names[1])
-        hidden = data is not None and data.origin == "file"
-        if hidden and data is not self._framed:
+        # Data in other coordinates than the target's (a file, or points painted over one) hides it.
+        hidden = data is not None and (data.origin == "file" or tuple(data.columns[:2]) != ("x", "y"))
+        if data is not None and data.origin == "file" and data is not self._framed:
             self._framed = data  # framed once, when it arrives; the user's zoom is left alone after
             shown = data.shown()
             low, high = np.percentile(shown, [0.5, 99.5], axis=0)
-            pad = 0.08 * np.maximum(high - low, 1e-9)
+            pad = 0.08 * (high - low) + 0.5 * (high - low < 1e-6 * np.maximum(1.0, np.abs(high)))  # one value: +-0.5
             self.frame((low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1]))
         if hidden != self._target_hidden:
             self._target_hidden = hidden
