@@ -54,6 +54,7 @@ def test_event_loop_while_sampling_and_fitting(app, qtbot):
     assert state.jobs.pool.waitForDone(10_000)
     points, _ = preset("many small clusters").sample(1_000_000, 0)
     state.set_data(Dataset(points, "file"))
+    timer_gaps(qtbot, 1.0)  # the new points are binned and labelled once (bench_plot: "new data"), then the fit
     state.start_fit(EMSettings(n_components=5, max_iter=60, tol=0, seed=0))
     fitting = timer_gaps(qtbot, 10.0, busy=lambda: state.jobs.is_running("fit"))
     assert state.shutdown()

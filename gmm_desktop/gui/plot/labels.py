@@ -24,8 +24,8 @@ from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.gui.plot.palette import UNCERTAINTY_LEVELS
 
-CHUNK = 32_768
-SYNC_POINTS = 2 * CHUNK
+CHUNK = 131_072
+SYNC_POINTS = 65_536
 """Passes over at most this many new points run inside `request` (a few ms)."""
 
 
