@@ -87,3 +87,20 @@ def test_wheel_ships_resources_and_finds_them(tmp_path):
     found = run_python("-c", code, env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     assert Path(found.stdout.strip()).is_relative_to(target)
+
+
+def test_the_window_starts_without_pandas_scipy_or_scikit_learn():
+    """They cost ~1.2 s of imports: the import flow, the fit's initialisation and the comparison
+    load them on first use (and the running application preloads them on a worker)."""
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from gmm_desktop.gui.app import application\n"
+        "from gmm_desktop.gui.main_window import MainWindow\n"
+        "from gmm_desktop.gui.document import discard_unsaved\n"
+        "app = application(); window = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'scipy', 'sklearn'}))\n"
+        "from gmm_desktop.gui.app import dispose; dispose(window)\n"
+    )
+    result = run_python("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

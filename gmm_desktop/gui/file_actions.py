@@ -14,20 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import QObject, QSettings, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gmm_desktop.core.model_io import ModelFileError, load_model, save_model
 from gmm_desktop.core.session import EXTENSION, SOURCE_CHANGED, SOURCE_MISSING, SessionError, load_session, save_session
-from gmm_desktop.core.tables import write_csv
 from gmm_desktop.gui.document import Document
-from gmm_desktop.gui.import_flow import ImportFlow
 from gmm_desktop.gui.jobs import JobEvent
 from gmm_desktop.gui.session_bridge import capture, restore
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from gmm_desktop.core.mixture import Mixture
+    from gmm_desktop.gui.import_flow import ImportFlow
     from gmm_desktop.gui.main_window import MainWindow
     from gmm_desktop.gui.recent_files import RecentFiles
     from gmm_desktop.gui.state import Dataset
@@ -46,12 +46,25 @@ class FileActions(QObject):
         self.window = window
         self.state = window.state
         self.document = Document(window.state, window.undo_stack, self)
-        self.import_flow = ImportFlow(window, window.state)
-        self.import_flow.finished.connect(self._on_import_finished)
+        self._import_flow: ImportFlow | None = None
         self.recent: RecentFiles | None = None
         self.error_box: QMessageBox | None = None
         self.state.jobs.finished.connect(self._on_job_finished)
         self.state.jobs.failed.connect(self._on_job_failed)
+
+    @property
+    def import_flow(self) -> ImportFlow:
+        """Made on first use: it brings pandas (0.2 s of imports), which start-up does not need."""
+        if self._import_flow is None:
+            from gmm_desktop.gui.import_flow import ImportFlow
+
+            self._import_flow = ImportFlow(self.window, self.state)
+            self._import_flow.finished.connect(self._on_import_finished)
+        return self._import_flow
+
+    def cancel_import(self) -> None:
+        if self._import_flow is not None:
+            self._import_flow.cancel()
 
     def maybe_save(self, doing: str) -> bool:
         """Before `doing` something that replaces unsaved work: True to go on (saved, or discarded)."""
@@ -250,6 +263,8 @@ class FileActions(QObject):
 def data_columns(data: Dataset, mixture: Mixture | None) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
     """The CSV's columns: the coordinates, `chain` (samples), `class` (known labels), then `label`
     (1-based most probable component) and p_1..p_K under `mixture` when there is one."""
+    import pandas as pd  # not on the start-up path
+
     columns: dict[str, np.ndarray] = {name: data.points[:, j] for j, name in enumerate(data.columns)}
     if data.chain_ids is not None:
         columns["chain"] = data.chain_ids
@@ -267,6 +282,10 @@ def data_columns(data: Dataset, mixture: Mixture | None) -> dict[str, np.ndarray
 
 def _write_job(path: Path, data: Dataset, mixture: Mixture | None) -> Generator[None, None, Path]:
     """A job without records: compute the columns, write the CSV atomically, return its path."""
+    import pandas as pd
+
+    from gmm_desktop.core.tables import write_csv
+
     write_csv(path, pd.DataFrame(data_columns(data, mixture)))  # a frame keeps the nullable class column
     return path
     yield  # a generator, as JobRunner expects

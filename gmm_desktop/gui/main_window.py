@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save("closing"):
             event.ignore()
             return
-        self.files.import_flow.cancel()
+        self.files.cancel_import()
         self._status_timer.stop()
         self.state.shutdown()
         if self._remember_layout:
