@@ -290,3 +290,20 @@ def test_file_data_is_drawn_on_its_own_axes_without_the_target(main_window, qtbo
     main_window.state.sample_exact(100, 0)
     plot.flush()
     assert plot.density_image.isVisible() and plot.plot_item.getAxis("bottom").labelText == "x"
+
+
+def test_a_reopened_session_compares_its_fit_with_the_target_again(main_window, qtbot, monkeypatch, tmp_path):
+    main_window.state.sample_exact(1500, 6)
+    fit_and_wait(qtbot, main_window)
+    main_window.flush()
+    before = main_window.fit_panel.comparison_label.text()
+    assert "ARI = " in before
+    path = tmp_path / "compare.gmmsession"
+    answer_file_dialogs(monkeypatch, path)
+    main_window.actions.named["save_session"].trigger()
+    main_window.state.clear_data()
+    main_window.files.document.mark_saved(None)
+    main_window.actions.named["open_session"].trigger()
+    main_window.flush()
+    assert main_window.fit_panel.comparison_label.text() == before  # same KL (fixed seed) and ARI
+    assert main_window.fit_panel.comparison_model.rowCount() == 2

@@ -144,7 +144,9 @@ def test_stop_a_long_fit(panel, state, qtbot):
     assert panel.status_label.text() == (
         f"stopped at iteration {state.fit.step.iteration}, log-likelihood {state.fit.step.log_likelihood:.4f} per point"
     )
-    assert panel.comparison_model.rowCount() == 0
+    # a stopped fit is still compared with the target: both true components matched among the 8
+    assert panel.comparison_model.rowCount() == 2
+    assert "extra fitted components" in panel.comparison_label.text()
 
 
 def test_without_points_the_buttons_are_off_and_the_state_explains(panel, state):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from gmm_desktop.core.em import EMResult, EMSettings
+from gmm_desktop.core.em import EMSettings
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import FitParamsModel
 from gmm_desktop.gui.panels.forms import (
@@ -112,7 +112,7 @@ class FitPanel(JobPanel):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, "fit", parent)
         self._stepping = False
-        self._compared: EMResult | None = None
+        self._compared: FitState | None = None
         self._build_settings()
         self._build_actions()
         self._build_results()
@@ -287,21 +287,24 @@ class FitPanel(JobPanel):
         self._update_comparison(fit)
 
     def _update_comparison(self, fit: FitState | None) -> None:
-        result = fit.result if fit is not None else None
-        if result is not None and result is self._compared:
-            return  # the comparison costs ~10-30 ms: once per finished fit, not once per redraw
-        self._compared = result
+        # A fit that is not running (finished, stopped, applied from a file, reopened from a session)
+        # is compared; the comparison costs ~10-30 ms, so once per fitted mixture, not per redraw.
+        shown = fit if fit is not None and not self.is_running() else None
+        if shown is not None and shown is self._compared:
+            return
+        self._compared = shown
+        mixture = shown.mixture if shown is not None else None
         if self.comparison_model.comparison() is not None:
             self.comparison_model.set_comparison(None)
         data = self.state.data
         target = data.target if data is not None and data.target is not None else self.state.target
-        if result is None or data is None:
+        if mixture is None or data is None:
             self.comparison_label.setText("Shown when a fit finishes.")
             return
         if data.origin in ("file", "painted"):
-            self.comparison_label.setText(known_labels_note(result.mixture, data))
+            self.comparison_label.setText(known_labels_note(mixture, data))
             return
-        if result.mixture.n_dims != target.n_dims:
+        if mixture.n_dims != target.n_dims:
             self.comparison_label.setText("Not applicable: the fit and the target differ in dimension.")
             return
         from gmm_desktop.core.compare import compare  # scipy + scikit-learn: not on the start-up path
@@ -309,7 +312,7 @@ class FitPanel(JobPanel):
         labelled = data.origin == "exact" and data.labels is not None
         points = data.points[:ARI_LIMIT] if labelled else None
         labels = data.labels[:ARI_LIMIT] if labelled else None
-        comparison = compare(result.mixture, target, data=points, true_labels=labels, kl_samples=KL_SAMPLES, rng=0)
+        comparison = compare(mixture, target, data=points, true_labels=labels, kl_samples=KL_SAMPLES, rng=0)
         self.comparison_model.set_comparison(comparison)
         lines = [f"KL(target ‖ fit) = {comparison.kl:.4f} ± {comparison.kl_stderr:.4f} nats"]
         if comparison.ari is not None:
