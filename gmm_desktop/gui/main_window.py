@@ -41,6 +41,9 @@ N_CONTOUR_LEVELS = 10
 GRID_SIGMAS = 4.5
 CHAIN_TAIL = 200
 """How many of chain 0's last kept samples the chain-path overlay shows."""
+TABBED_WITH = {"selection": "fit", "surface": "fit", "paint": "fit"}
+"""Docks that share a place with another as tabs (one tab group: with two, Qt 6.11 left an orphan
+tab bar drawn over the plot)."""
 JOB_NAMES = {
     "sampler": "Sampling",
     "fit": "Fitting",
@@ -116,20 +119,20 @@ class MainWindow(QMainWindow):
         for key, title, widget, side in (
             ("target", "Target", self.target_panel, area.LeftDockWidgetArea),
             ("sampler", "Sampler", self.sampler_panel, area.LeftDockWidgetArea),
-            ("paint", "Paint data", self.paint_panel, area.LeftDockWidgetArea),
             ("fit", "Fit", self.fit_panel, area.RightDockWidgetArea),
             ("selection", "Model selection", self.selection_panel, area.RightDockWidgetArea),
             ("surface", "3-D surface", self.surface, area.RightDockWidgetArea),
+            ("paint", "Paint data", self.paint_panel, area.RightDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{key}Dock")
             dock.setWidget(widget)
-            self.addDockWidget(side, dock)
             docks[key] = dock
-        self.tabifyDockWidget(docks["sampler"], docks["paint"])
-        docks["sampler"].raise_()
-        self.tabifyDockWidget(docks["fit"], docks["selection"])
-        self.tabifyDockWidget(docks["selection"], docks["surface"])
+            tab_of = TABBED_WITH.get(key)
+            if tab_of is None:
+                self.addDockWidget(side, dock)
+            else:
+                self.tabifyDockWidget(docks[tab_of], dock)
         docks["fit"].raise_()
         self.plot.setMinimumSize(480, 400)  # docks may not crush the plot
         horizontal = Qt.Orientation.Horizontal

@@ -118,3 +118,13 @@ def test_export_view_writes_png_and_svg(main_window, tmp_path):
     with pytest.raises(ValueError, match=r"png or \.svg"):
         export_plot(main_window.plot.ci, tmp_path / "view.jpg")
     assert not (tmp_path / "view.jpg").exists()
+
+
+def test_no_dock_tab_bar_is_drawn_over_the_plot(main_window):
+    """Two groups of tabbed docks made Qt 6.11 leave an orphan tab bar over the plot."""
+    from PySide6.QtWidgets import QTabBar
+
+    plot_area = main_window.centralWidget().geometry()
+    bars = [bar for bar in main_window.findChildren(QTabBar) if bar.isVisible()]
+    assert bars and not any(bar.geometry().intersects(plot_area) for bar in bars)
+    assert main_window.docks["paint"].widget() is main_window.paint_panel
