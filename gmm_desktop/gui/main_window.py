@@ -13,7 +13,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from gmm_desktop import __version__
 from gmm_desktop.core.density import DensityGrid, contour_levels, contour_lines, default_view_range, density_grid
@@ -58,6 +67,15 @@ def dropped_path(mime: QMimeData) -> Path | None:
     """The one local file of a drag, or None (several files, a web link, text)."""
     urls = [url for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
     return Path(urls[0].toLocalFile()) if len(urls) == 1 else None
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area, so its dock can be narrower than its form (as the job panels)."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def target_grid(mixture: Mixture) -> DensityGrid:
@@ -122,7 +140,7 @@ class MainWindow(QMainWindow):
             ("fit", "Fit", self.fit_panel, area.RightDockWidgetArea),
             ("selection", "Model selection", self.selection_panel, area.RightDockWidgetArea),
             ("surface", "3-D surface", self.surface, area.RightDockWidgetArea),
-            ("paint", "Paint data", self.paint_panel, area.RightDockWidgetArea),
+            ("paint", "Paint data", scrolling(self.paint_panel), area.RightDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{key}Dock")

@@ -127,4 +127,4 @@ def test_no_dock_tab_bar_is_drawn_over_the_plot(main_window):
     plot_area = main_window.centralWidget().geometry()
     bars = [bar for bar in main_window.findChildren(QTabBar) if bar.isVisible()]
     assert bars and not any(bar.geometry().intersects(plot_area) for bar in bars)
-    assert main_window.docks["paint"].widget() is main_window.paint_panel
+    assert main_window.docks["paint"].isAncestorOf(main_window.paint_panel)
