@@ -58,11 +58,20 @@ def colour_groups(mode: str, labels: PointLabels | None) -> tuple[np.ndarray | N
     raise ValueError(f"colouring must be one of {', '.join(COLOURINGS)}, got {mode!r}")
 
 
+def capacity_of(points: np.ndarray) -> int:
+    """Rows the memory behind `points` holds: a sample buffer is sized for the whole run up front
+    (gui/state.py), and per-point arrays sized alike never re-grow (each doubling of a 2e6-row
+    array cost a 20-40 ms frame while sampling)."""
+    base = points.base
+    return base.shape[0] if isinstance(base, np.ndarray) and base.ndim == 2 else len(points)
+
+
 class _Growing:
     """A 1-D array that grows by appending, with amortised doubling; `view()` is the filled part."""
 
-    def __init__(self, values: np.ndarray) -> None:
-        self._data = np.array(values)
+    def __init__(self, values: np.ndarray, capacity: int = 0) -> None:
+        self._data = np.empty(max(capacity, len(values)), dtype=values.dtype)
+        self._data[: len(values)] = values
         self.n = len(values)
 
     def append(self, values: np.ndarray) -> None:
@@ -95,6 +104,7 @@ class CloudLayer(Layer):
         # The raster spans the view, so it must not count for auto-range (it would zoom out forever).
         self.add(self.raster_image, Z_CLOUD_RASTER, ignore_bounds=True, cached=False)
         self._source: np.ndarray | None = None
+        self._capacity = 0  # rows the per-point arrays are sized for (see capacity_of)
         self._dims = (0, 1)
         self._xs = self._ys = None
         self._x = self._y = None
@@ -118,9 +128,11 @@ class CloudLayer(Layer):
             self._xs.append(points[self._n :, dims[0]].astype(np.float32))
             self._ys.append(points[self._n :, dims[1]].astype(np.float32))
         else:
-            self._xs = _Growing(points[:, dims[0]].astype(np.float32))
-            self._ys = _Growing(points[:, dims[1]].astype(np.float32))
+            capacity = capacity_of(points)
+            self._xs = _Growing(points[:, dims[0]].astype(np.float32), capacity)
+            self._ys = _Growing(points[:, dims[1]].astype(np.float32), capacity)
             self._bins = self._scatter_drawn = None
+        self._capacity = capacity_of(points)
         self._source, self._dims = points, tuple(dims)
         self._x, self._y = self._xs.view(), self._ys.view()
         self._n = len(points)
@@ -232,7 +244,8 @@ class CloudLayer(Layer):
         region, n_bins = self._region, self._region.rows * self._region.cols
         if self._bins is None or self._bins[0] != region:
             bins, inside = bin_points(self._x, self._y, region.rect, (region.rows, region.cols))
-            self._bins = (region, _Growing(bins), _Growing(inside), np.bincount(bins, minlength=n_bins))
+            grown = (_Growing(bins, self._capacity), _Growing(inside, self._capacity))
+            self._bins = (region, *grown, np.bincount(bins, minlength=n_bins))
         _, bins, inside, counts = self._bins
         done = inside.n
         if done < self._n:
