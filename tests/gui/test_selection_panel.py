@@ -182,3 +182,18 @@ def test_off_scale_degenerate_values_are_clamped_triangles():
     assert ys == [low, 105.0, high]
     assert symbols == ["t", "o", "t1"]
     assert degenerate_positions([-5.0], []) == ([-5.0], ["o"])
+
+
+def test_the_table_fits_the_dock_and_tooltips_keep_every_criterion(panel, state, qtbot):
+    state.set_data(Dataset(tied_data(), "file"))  # degenerate rows: their reason is a long sentence
+    run(panel, state, qtbot, 1, 4, types=("full", "tied", "diag", "spherical"))
+    table = panel.table
+    assert not table.horizontalScrollBar().isVisible()  # 380 px: no sideways scrolling
+    shown = [panel.model.headerData(c, Qt.Orientation.Horizontal) for c in range(7) if not table.isColumnHidden(c)]
+    assert shown == ["K", "type", "log-lik", "BIC", "status"]
+    candidate = panel.model.candidate(0)
+    tip = panel.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"AIC {candidate.aic:,.1f}" in tip and f"ICL {candidate.icl:,.1f}" in tip
+    panel.criterion_combo.setCurrentIndex(panel.criterion_combo.findData("icl"))
+    panel.flush()
+    assert not table.isColumnHidden(5) and table.isColumnHidden(3)

@@ -19,7 +19,7 @@ VALUE_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
 
 MCLUST = {"full": "VVV", "tied": "EEE", "diag": "VVI", "spherical": "VII"}
-COLUMNS = ("K", "covariance", "log-lik", "BIC", "AIC", "ICL", "status")
+COLUMNS = ("K", "type", "log-lik", "BIC", "AIC", "ICL", "status")
 CRITERION_COLUMN = {"bic": 3, "aic": 4, "icl": 5}
 HEADER_TIPS = (
     "Number of components.",
@@ -100,13 +100,14 @@ class CandidatesModel(QAbstractTableModel):
         if role == VALUE_ROLE:
             return self._value(candidate, column, is_best)
         if role == Qt.ItemDataRole.ToolTipRole:
+            scores = f"BIC {candidate.bic:,.1f} · AIC {candidate.aic:,.1f} · ICL {candidate.icl:,.1f}"
             if candidate.degenerate:
-                return f"Degenerate: {candidate.reason}. Never recommended."
+                return f"Degenerate: {candidate.reason}. Never recommended.\n{scores}"
             if is_best:
-                return f"Best by {self._criterion.upper()} (lower is better)."
+                return f"Best by {self._criterion.upper()} (lower is better).\n{scores}"
             if column == 1:
                 return f"{candidate.covariance_type} = mclust {MCLUST.get(candidate.covariance_type, '?')}"
-            return None
+            return scores
         if role == Qt.ItemDataRole.BackgroundRole and is_best:
             return BEST_BRUSH
         if role == Qt.ItemDataRole.ForegroundRole and candidate.degenerate:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QVBoxLa
 
 from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.selection import Candidate
-from gmm_desktop.gui.models.candidates_model import VALUE_ROLE, CandidatesModel
+from gmm_desktop.gui.models.candidates_model import CRITERION_COLUMN, VALUE_ROLE, CandidatesModel
 from gmm_desktop.gui.panels.forms import (
     COVARIANCE_CHOICES,
     COVARIANCE_NAMES,
@@ -68,6 +68,10 @@ def degenerate_positions(values: list[float], good: list[float]) -> tuple[list[f
     ys = [min(max(v, low), high) for v in values]
     symbols = ["t" if v < low else "t1" if v > high else "o" for v in values]
     return ys, symbols
+
+
+STATUS_WIDTH = 110
+"""Widest a column of the candidates table gets (pixels)."""
 
 
 class SelectionPanel(JobPanel):
@@ -166,6 +170,9 @@ class SelectionPanel(JobPanel):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.verticalHeader().hide()
+        # The table fits a 380 px dock instead of scrolling sideways: it shows the chosen criterion only,
+        # and a degenerate candidate's reason, a sentence, is elided in its cell (the tooltip has it all).
+        self.table.horizontalHeader().setMaximumSectionSize(STATUS_WIDTH)
         self.table.doubleClicked.connect(self._on_double_clicked)
         self.body.addWidget(self.table, 1)
 
@@ -235,6 +242,8 @@ class SelectionPanel(JobPanel):
         best = self.state.best_candidate(criterion)
         self.model.set_candidates(candidates, best)
         self.model.set_criterion(criterion)
+        for name, column in CRITERION_COLUMN.items():  # the other two are in each row's tooltip
+            self.table.setColumnHidden(column, name != criterion)
         self._draw_curves(candidates, best, criterion)
         self.best_label.setText(self._best_text(candidates, best, criterion))
 
