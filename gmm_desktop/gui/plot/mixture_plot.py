@@ -287,8 +287,9 @@ class MixturePlot(pg.GraphicsLayoutWidget):
             if data is None
             else tuple(data.columns[i] if i < len(data.columns) else "?" for i in data.display)
         )
-        self.plot_item.setLabel("bottom", names[0])
-        self.plot_item.setLabel("left", names[1])
+        for axis, name in zip(("bottom", "left"), names):
+            if self.plot_item.getAxis(axis).labelText != name:  # a new label re-lays out the axis
+                self.plot_item.setLabel(axis, name)
         # Data in other coordinates than the target's (a file, or points painted over one) hides it.
         hidden = data is not None and (data.origin == "file" or tuple(data.columns[:2]) != ("x", "y"))
         if data is not None and data.origin == "file" and data is not self._framed:

@@ -69,17 +69,23 @@ def raster_lut(colours: list[tuple[int, int, int]]) -> tuple[np.ndarray, int]:
 
 
 def encode_raster(
-    bins: np.ndarray, n_bins: int, categories: np.ndarray | None, steps: int, counts: np.ndarray | None = None
+    bins: np.ndarray,
+    n_bins: int,
+    categories: np.ndarray | None,
+    steps: int,
+    counts: np.ndarray | None = None,
+    per_bin: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(n_bins,) uint8 codes (see `raster_lut`) for points in flat `bins`, with per-point `categories`."""
+    """(n_bins,) uint8 codes (see `raster_lut`) for points in flat `bins`, with per-point `categories`
+    (or, already reduced, `per_bin`: the category of the last point written to each bin)."""
     if counts is None:
         counts = np.bincount(bins, minlength=n_bins)
     codes = shade_table(int(counts.max()) if counts.size else 0, steps)[counts]
-    if categories is not None:
+    if per_bin is None and categories is not None:
         per_bin = np.zeros(n_bins, dtype=np.uint8)
         per_bin[bins] = categories
-        per_bin *= np.uint8(steps)
-        codes += per_bin  # empty bins keep category 0, so their code stays 0
+    if per_bin is not None:
+        codes += per_bin * np.uint8(steps)  # empty bins keep category 0, so their code stays 0
     return codes
 
 
