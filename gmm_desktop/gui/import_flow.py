@@ -4,6 +4,10 @@ The window calls `ImportFlow.open(path)` and listens to `finished`. Nothing here
 progress window, the import dialog and the error box are opened with `open()` (window-modal) and
 answered through signals, so the event loop, running jobs, and tests, keep going. The current data
 changes only when the user accepts the dialog; a failed, cancelled or rejected import leaves it.
+
+When the user corrects the delimiter, decimal mark or header in the dialog, the file is read again
+with those options and a new dialog replaces the old one; the import goes on (one `finished` per
+`open`). A re-read that fails or is cancelled leaves the old dialog up, with the error said in it.
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ class ImportFlow(QObject):
         self.last_path: Path | None = None
         self.last_options: ImportOptions | None = None
         self._path: Path | None = None
+        self._reparsing = False  # the loader is re-reading the file for the open dialog
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
-        self.loader.cancelled.connect(lambda: self.finished.emit(False))
+        self.loader.cancelled.connect(self._on_cancelled)
 
     def open(self, path: str | Path) -> None:
         """Start importing `path`; an import in progress (loading, or its dialog open) is abandoned."""
@@ -64,11 +69,23 @@ class ImportFlow(QObject):
 
     # ------------------------------------------------------------------ steps
     def _on_loaded(self, table: Table) -> None:
+        old, self._reparsing = self.dialog, False
         dialog = ImportDialog(table, self._window)
         dialog.accepted.connect(self._on_accepted)
         dialog.rejected.connect(self._on_rejected)
+        dialog.reparse_requested.connect(self._on_reparse_requested)
+        if old is not None:  # a re-read: the new dialog takes the old one's place, the import goes on
+            dialog.resize(old.size())
+            old.blockSignals(True)  # its rejection must not end the import
+            old.reject()
+            old.deleteLater()
         self.dialog = dialog
         dialog.open()
+
+    def _on_reparse_requested(self, options: dict) -> None:
+        assert self._path is not None  # a dialog is open only for a file being imported
+        self._reparsing = True
+        self.loader.load(self._path, **options)
 
     def _on_accepted(self) -> None:
         dialog = self._take_dialog()
@@ -81,6 +98,10 @@ class ImportFlow(QObject):
         self.finished.emit(False)
 
     def _on_failed(self, message: str) -> None:
+        if self._reparsing and self.dialog is not None:  # the old reading stays; the dialog says why
+            self._reparsing = False
+            self.dialog.end_reparse(message)
+            return
         self.error.emit(message)
         name = self._path.name if self._path is not None else "the file"
         self._close_box()
@@ -91,6 +112,13 @@ class ImportFlow(QObject):
         box.finished.connect(self._on_box_closed)
         self.message_box = box
         box.open()
+        self.finished.emit(False)
+
+    def _on_cancelled(self) -> None:
+        if self._reparsing and self.dialog is not None:
+            self._reparsing = False
+            self.dialog.end_reparse()
+            return
         self.finished.emit(False)
 
     def _on_box_closed(self) -> None:
@@ -104,6 +132,8 @@ class ImportFlow(QObject):
 
     # ------------------------------------------------------------------ dialog lifetime
     def _take_dialog(self) -> ImportDialog:
+        if self._reparsing:
+            self.loader.cancel()  # the import ends: its re-read has nothing to replace
         dialog, self.dialog = self.dialog, None
         assert dialog is not None  # accepted/rejected come from the dialog we keep
         dialog.deleteLater()

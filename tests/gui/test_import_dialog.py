@@ -5,6 +5,7 @@ import pytest
 from helpers import click
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
 
 from gmm_desktop.core.tables import load_csv
 from gmm_desktop.gui.app import dispose
@@ -296,3 +297,97 @@ def test_opening_another_file_abandons_the_open_dialog(flow, good_csv, bad_csv, 
     assert finished == [False] and not first.isVisible()
     second = wait_dialog(qtbot, flow)
     assert second.table.path == bad_csv
+
+
+# ---------------------------------------------------------------------------------------------- correcting the format
+@pytest.fixture
+def semicolon_csv(tmp_path):
+    """3 rows of a;b written with semicolons and decimal commas."""
+    return write_csv(tmp_path / "semi.csv", "a;b", ["1,5;2,5", "3,5;4,5", "5,5;6,5"])
+
+
+@pytest.fixture
+def numeric_header_csv(tmp_path):
+    """6 lines of two numbers: the first looks like data, so no header is detected."""
+    return write_csv(tmp_path / "numbers.csv", "1,2", ["3,4", "5,6", "7,8", "9,10", "11,12"])
+
+
+def wait_new_dialog(qtbot, flow, old):
+    qtbot.waitUntil(
+        lambda: flow.dialog is not None and flow.dialog is not old and flow.dialog.isVisible(), timeout=TIMEOUT
+    )
+    assert not isValid(old) or not old.isVisible()  # closed, and soon deleted
+    return flow.dialog
+
+
+def test_the_format_controls_show_what_was_detected(open_dialog, semicolon_csv, numeric_header_csv):
+    dialog = open_dialog(semicolon_csv)
+    row = dialog.format_row
+    assert row.delimiter_combo.currentText() == "Semicolon" and row.decimal_combo.currentText() == "Comma"
+    assert row.header_check.isChecked()
+    assert row.options() == {"delimiter": ";", "decimal": ",", "has_header": True}
+    assert all(dialog.findChild(QWidget, name).toolTip() for name in ("delimiterCombo", "decimalCombo", "headerCheck"))
+    plain = open_dialog(numeric_header_csv).format_row
+    assert plain.delimiter_combo.currentText() == "Comma" and plain.decimal_combo.currentText() == "Point"
+    assert not plain.header_check.isChecked()
+
+
+def test_ticking_the_header_reads_the_file_again(flow, state, numeric_header_csv, qtbot):
+    flow.open(numeric_header_csv)
+    first = wait_dialog(qtbot, flow)
+    assert (first.table.n_rows, first.fit_columns()) == (6, ("x1", "x2"))
+    click(qtbot, first.format_row.header_check)
+    assert not first.ok_button.isEnabled() and not first.format_row.isEnabled()  # until the new table arrives
+    second = wait_new_dialog(qtbot, flow, first)
+    assert (second.table.n_rows, second.fit_columns()) == (5, ("1", "2"))
+    assert second.format_row.header_check.isChecked() and second.ok_button.isEnabled()
+    click(qtbot, second.format_row.header_check)
+    third = wait_new_dialog(qtbot, flow, second)
+    assert (third.table.n_rows, third.fit_columns()) == (6, ("x1", "x2"))
+    click(qtbot, third.format_row.header_check)
+    fourth = wait_new_dialog(qtbot, flow, third)
+    with qtbot.waitSignal(flow.finished, timeout=TIMEOUT) as finished:
+        click(qtbot, fourth.ok_button)
+    assert finished.args == [True]
+    assert state.data.n_points == 5 and state.data.columns == ("1", "2")
+    np.testing.assert_array_equal(state.data.points[0], [3, 4])
+    assert state.data.source.has_header
+
+
+def test_a_format_that_cannot_be_read_is_reported_in_the_dialog(flow, state, semicolon_csv, qtbot):
+    flow.open(semicolon_csv)
+    dialog = wait_dialog(qtbot, flow)
+    row = dialog.format_row
+    choose(row.delimiter_combo, "Comma")  # "1,5;2,5" splits into 3 fields under a 1-field header
+    qtbot.waitUntil(lambda: dialog.message.is_error, timeout=TIMEOUT)
+    assert "line 2" in dialog.message.text() and dialog.message.isVisible()
+    assert flow.dialog is dialog and flow.message_box is None
+    assert row.delimiter_combo.currentText() == "Semicolon" and row.isEnabled()  # back to what is shown
+    assert dialog.ok_button.isEnabled()
+    choose(row.delimiter_combo, "Tab")  # one text column "a;b": nothing to fit
+    qtbot.waitUntil(lambda: dialog.message.is_error and "no numeric column" in dialog.message.text(), timeout=TIMEOUT)
+    assert flow.dialog is dialog and dialog.ok_button.isEnabled()
+    with qtbot.waitSignal(flow.finished, timeout=TIMEOUT) as finished:
+        click(qtbot, dialog.ok_button)
+    assert finished.args == [True]
+    np.testing.assert_array_equal(state.data.points, [[1.5, 2.5], [3.5, 4.5], [5.5, 6.5]])
+
+
+def test_an_import_with_re_reads_finishes_once(flow, state, numeric_header_csv, qtbot):
+    finished = []
+    flow.finished.connect(finished.append)
+    flow.open(numeric_header_csv)
+    first = wait_dialog(qtbot, flow)
+    click(qtbot, first.format_row.header_check)
+    second = wait_new_dialog(qtbot, flow, first)
+    assert finished == [] and flow.is_busy()
+    with qtbot.waitSignal(flow.finished, timeout=TIMEOUT):
+        qtbot.keyClick(second, Qt.Key.Key_Escape)
+    assert finished == [False]
+    flow.open(numeric_header_csv)  # cancelling during a re-read ends the import once, with no new dialog
+    third = wait_dialog(qtbot, flow)
+    click(qtbot, third.format_row.header_check)
+    third.reject()
+    qtbot.wait(300)
+    assert finished == [False, False]
+    assert flow.dialog is None and not flow.is_busy()

@@ -3,12 +3,13 @@
 The dialog never guesses past what the user can see: it states how the file was read, previews
 the first rows by file line, lists bad cells of the chosen columns by line and column, and keeps
 OK disabled, with the reason said, until the choice makes a Dataset (at least one column; bad
-rows dropped only when the user ticks "Drop these rows").
+rows dropped only when the user ticks "Drop these rows"). A wrongly detected delimiter, decimal mark
+or header is corrected under that text: `reparse_requested` asks the owner to read the file again.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +33,7 @@ from gmm_desktop.gui.dataset_loading import (
     describe_bad_cells,
     label_columns,
 )
-from gmm_desktop.gui.dialogs.preview_model import PREVIEW_ROWS, PreviewModel
+from gmm_desktop.gui.dialogs.preview_model import PREVIEW_ROWS, FormatRow, PreviewModel
 from gmm_desktop.gui.panels.forms import ERROR_STYLE, FieldGrid, MessageLabel, check_box, note_label
 from gmm_desktop.gui.state import Dataset
 
@@ -42,7 +43,13 @@ ONE_COLUMN_NOTE = "One column is fitted: the plot shows it on both axes (the poi
 
 
 class ImportDialog(QDialog):
-    """Built from a parsed `Table`; `options()` and `result_dataset()` give the user's choice."""
+    """Built from a parsed `Table`; `options()` and `result_dataset()` give the user's choice.
+
+    reparse_requested(dict of delimiter, decimal, has_header): the user changed how the file is read;
+    Import stays disabled until the owner opens a new dialog for the new Table or calls `end_reparse`.
+    """
+
+    reparse_requested = Signal(dict)
 
     def __init__(self, table: Table, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +60,7 @@ class ImportDialog(QDialog):
         self._accepted: Dataset | None = None
         self._shown: tuple[str | None, str | None] = (None, None)
         self._bad_rows = 0
+        self._reparsing = False
         self._build()
         self._on_columns_changed()
 
@@ -72,6 +80,15 @@ class ImportDialog(QDialog):
     def options(self) -> ImportOptions:
         """The choices, to store with the file's path (sessions) and replay with `dataset_from_table`."""
         return ImportOptions(self.fit_columns(), self.display(), self.label_column(), self.drop_check.isChecked())
+
+    def end_reparse(self, error: str | None = None) -> None:
+        """The re-read gave no new Table: keep this one, its format in the controls, and say why."""
+        self._reparsing = False
+        self.format_row.show_table(self.table)
+        self.format_row.setEnabled(True)
+        self._update_ok()
+        if error is not None:
+            self.message.show_error(f"Cannot read the file that way: {error.rstrip('.')}. The table shown is kept.")
 
     def result_dataset(self) -> Dataset:
         """The accepted Dataset; before OK, the current choice's (ValueError when it makes none)."""
@@ -95,6 +112,9 @@ class ImportDialog(QDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self._info_label())
+        self.format_row = FormatRow(self.table)
+        self.format_row.changed.connect(self._request_reparse)
+        layout.addWidget(self.format_row)
         choices = QHBoxLayout()
         choices.addLayout(self._columns_box(), 1)
         choices.addLayout(self._axes_box(), 1)
@@ -120,7 +140,9 @@ class ImportDialog(QDialog):
         self.resize(720, 620)
 
     def _tab_chain(self) -> list[QWidget]:
-        return [self.columns_list, self.x_combo, self.y_combo, self.label_combo, self.drop_check, self.preview]
+        row = self.format_row
+        choices = [self.columns_list, self.x_combo, self.y_combo, self.label_combo, self.drop_check, self.preview]
+        return [row.delimiter_combo, row.decimal_combo, row.header_check, *choices]
 
     def _info_label(self) -> QLabel:
         table = self.table
@@ -215,6 +237,12 @@ class ImportDialog(QDialog):
         return self.preview
 
     # ------------------------------------------------------------------ reactions
+    def _request_reparse(self, options: dict) -> None:
+        self._reparsing = True
+        self.format_row.setEnabled(False)  # one re-read at a time; the choice stays shown until it ends
+        self._update_ok()
+        self.reparse_requested.emit(options)
+
     def _on_columns_changed(self) -> None:
         names = self.fit_columns()
         self._fill_axes(names)
@@ -289,6 +317,8 @@ class ImportDialog(QDialog):
             self.message.show_note(reason)
 
     def _blocking_reason(self) -> str | None:
+        if self._reparsing:
+            return "Reading the file again in the chosen format …"
         if not self.fit_columns():
             return "Tick at least one column to fit."
         if self._bad_rows == self.table.n_rows:

@@ -1,4 +1,5 @@
-"""The import dialog's preview: the first rows of a parsed file, as written, with their file lines.
+"""The import dialog's preview: the first rows of a parsed file, as written, with their file lines;
+and the row of controls that says how the file was read (delimiter, decimal mark, header).
 
 Rows are labelled by their line in the file (not 1..N) so that what the bad-cell report and error
 messages say ("line 7") can be found in the preview and in an editor. Bad cells of the columns
@@ -8,15 +9,24 @@ chosen for fitting are tinted; columns not fitted are greyed, so the effect of a
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from gmm_desktop.core.tables import Table, preview_rows
+from gmm_desktop.gui.panels.forms import check_box, choice_combo, select_data
 
 PREVIEW_ROWS = 20
 BAD_BRUSH = QBrush(QColor("#f6c6c6"))
 UNUSED_BRUSH = QBrush(QColor("#8a8a8a"))
 _Index = QModelIndex | QPersistentModelIndex
+DELIMITER_CHOICES = (
+    ("Comma", ",", "Fields are separated by commas."),
+    ("Semicolon", ";", "Fields are separated by semicolons."),
+    ("Tab", "\t", "Fields are separated by tabs."),
+    ("Whitespace", " ", "Fields are separated by runs of spaces or tabs."),
+)
+DECIMAL_CHOICES = (("Point", ".", "Numbers are written as 1.5."), ("Comma", ",", "Numbers are written as 1,5."))
 
 
 class PreviewModel(QAbstractTableModel):
@@ -83,3 +93,60 @@ def _column_tip(table: Table, name: str) -> str:
         return f"{name!r}: a text column (it can be the known labels, not fitted)."
     bad = table.bad_counts[name]
     return f"{name!r}: a numeric column with {bad:,} missing or non-numeric cells." if bad else f"{name!r}: numbers."
+
+
+class FormatRow(QWidget):
+    """How a Table was read, as controls the user can correct: delimiter, decimal mark, header line.
+
+    changed(dict of delimiter, decimal, has_header): the user changed one (`load_csv`'s keywords).
+    """
+
+    changed = Signal(dict)
+
+    def __init__(self, table: Table, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.delimiter_combo = choice_combo(
+            DELIMITER_CHOICES, "The character between fields; a change reads the file again."
+        )
+        self.delimiter_combo.setObjectName("delimiterCombo")
+        self.decimal_combo = choice_combo(
+            DECIMAL_CHOICES, "The decimal mark of numbers; a change reads the file again."
+        )
+        self.decimal_combo.setObjectName("decimalCombo")
+        tip = "Take the first line as column names rather than data; a change reads the file again."
+        self.header_check = check_box("First line is a &header", table.has_header, tip)
+        self.header_check.setObjectName("headerCheck")
+        self.show_table(table)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for caption, combo in (("&Delimiter:", self.delimiter_combo), ("D&ecimal:", self.decimal_combo)):
+            label = QLabel(caption)
+            label.setBuddy(combo)
+            row.addWidget(label)
+            row.addWidget(combo)
+        row.addWidget(self.header_check)
+        row.addStretch(1)
+        self.delimiter_combo.currentIndexChanged.connect(self._on_changed)
+        self.decimal_combo.currentIndexChanged.connect(self._on_changed)
+        self.header_check.toggled.connect(self._on_changed)
+
+    def options(self) -> dict:
+        return {
+            "delimiter": self.delimiter_combo.currentData(),
+            "decimal": self.decimal_combo.currentData(),
+            "has_header": self.header_check.isChecked(),
+        }
+
+    def show_table(self, table: Table) -> None:
+        """Show how `table` was read, without emitting `changed`."""
+        widgets = (self.delimiter_combo, self.decimal_combo, self.header_check)
+        for widget in widgets:
+            widget.blockSignals(True)
+        select_data(self.delimiter_combo, table.delimiter)
+        select_data(self.decimal_combo, table.decimal)
+        self.header_check.setChecked(table.has_header)
+        for widget in widgets:
+            widget.blockSignals(False)
+
+    def _on_changed(self) -> None:
+        self.changed.emit(self.options())
