@@ -30,7 +30,7 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     note_label,
 )
-from gmm_desktop.gui.state import AppState, FitState
+from gmm_desktop.gui.state import AppState, Dataset, FitState
 
 KL_SAMPLES = 20_000
 """Draws of the target for KL(target || fit): standard error ~1e-3 nats, a few ms."""
@@ -113,6 +113,7 @@ class FitPanel(JobPanel):
         super().__init__(state, "fit", parent)
         self._stepping = False
         self._compared: FitState | None = None
+        self._drawn: tuple = ()  # (fit, display, columns) the trace and table show
         self._build_settings()
         self._build_actions()
         self._build_results()
@@ -265,26 +266,31 @@ class FitPanel(JobPanel):
         self._update_buttons()
         fit, data = self.state.fit, self.state.data
         self.status_label.setText(fit_status(fit, self.is_running(), self._stepping))
+        drawn = (fit, data.display if data is not None else None, data.columns if data is not None else None)
+        if drawn != self._drawn:  # new samples arrive ~30 times a second; the fit need not be redrawn
+            self._drawn = drawn
+            self._draw_fit(fit, data)
+        self._update_comparison(fit)
+
+    def _draw_fit(self, fit: FitState | None, data: Dataset | None) -> None:
+        """The trace and the parameter table of `fit` (None clears them)."""
         if fit is None:
             self.trace_curve.setData([], [])
             self.params_model.set_mixture(None)
+            return
+        last = fit.step.iteration
+        # dots show single iterations while there are few; thousands of dots would cost ~15 ms a frame
+        symbol = "o" if len(fit.trace) <= TRACE_DOTS else None
+        self.trace_curve.setData(np.arange(last - len(fit.trace) + 1, last + 1), np.asarray(fit.trace), symbol=symbol)
+        y_range = trace_y_range(fit.trace)
+        if y_range is None:
+            self.trace_plot.enableAutoRange(y=True)
         else:
-            last = fit.step.iteration
-            # dots show single iterations while there are few; thousands of dots would cost ~15 ms a frame
-            symbol = "o" if len(fit.trace) <= TRACE_DOTS else None
-            self.trace_curve.setData(
-                np.arange(last - len(fit.trace) + 1, last + 1), np.asarray(fit.trace), symbol=symbol
-            )
-            y_range = trace_y_range(fit.trace)
-            if y_range is None:
-                self.trace_plot.enableAutoRange(y=True)
-            else:
-                self.trace_plot.setYRange(*y_range, padding=0.08)
-            if data is not None:
-                self.params_model.set_mixture(fit.mixture, data.display, data.columns)
-            else:
-                self.params_model.set_mixture(fit.mixture)
-        self._update_comparison(fit)
+            self.trace_plot.setYRange(*y_range, padding=0.08)
+        if data is not None:
+            self.params_model.set_mixture(fit.mixture, data.display, data.columns)
+        else:
+            self.params_model.set_mixture(fit.mixture)
 
     def _update_comparison(self, fit: FitState | None) -> None:
         # A fit that is not running (finished, stopped, applied from a file, reopened from a session)
