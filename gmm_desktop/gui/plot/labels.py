@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, QTimer, Signal
 
 from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.gui.plot.palette import UNCERTAINTY_LEVELS
@@ -82,9 +83,17 @@ class _Pass:
         self._prefix = start_from
         self.labels = self.uncertainty = None
         self.output: PointLabels | None = None
+        self.seconds = 0.0  # time spent in run()
 
     def run(self, cancelled: threading.Event | None = None) -> bool:
         """Label the remaining points chunk by chunk, then make `output`; False when `cancelled` was set first."""
+        start = time.perf_counter()
+        try:
+            return self._run(cancelled)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _run(self, cancelled: threading.Event | None) -> bool:
         n = self.points.shape[0]
         if self.labels is None:
             self.labels = np.empty(n, dtype=np.uint8 if self.mixture.n_components <= 256 else np.uint16)
@@ -142,6 +151,12 @@ class Labeller(QObject):
         self._pool.setThreadPriority(QThread.Priority.IdlePriority)
         self._finished.connect(self._on_finished)  # a bound method of a GUI-thread object: queued
         self._cancelled = threading.Event()
+        # Between two large passes the worker rests as long as the last one took: a 1e6-point fit asks
+        # for new labels every EM step, and back-to-back passes kept a core and the GIL busy.
+        self._rest = QTimer(self)
+        self._rest.setObjectName("labellerRest")
+        self._rest.setSingleShot(True)
+        self._rest.timeout.connect(self._start_next)
         self._result: PointLabels | None = None
         self._pass: _Pass | None = None
         self._next: tuple[Mixture, np.ndarray] | None = None
@@ -168,25 +183,27 @@ class Labeller(QObject):
         if self.is_current(mixture, points):
             self._next = None
             return
-        if self._pass is not None:
-            if not (self._pass.mixture is mixture and self._pass.points is points):
+        if self._pass is not None or self._rest.isActive():
+            if self._pass is None or not (self._pass.mixture is mixture and self._pass.points is points):
                 self._next = (mixture, points)
             return
         self._start(mixture, points)
 
     def finish(self) -> None:
         """Complete every pending pass now (before a screenshot, an export, or in tests)."""
-        while self._pass is not None:
+        self._rest.stop()
+        while self._pass is not None or self._next is not None:
+            if self._pass is None:
+                self._pass = _Pass(*self._next, self._reusable(*self._next))
+                self._next = None
             self._pool.waitForDone()
             work = self._pass
             work.run()  # finishes what a cancelled or unfinished run left; a no-op when complete
             self._complete(work, start_next=False)
-            if self._next is not None:
-                self._pass = _Pass(*self._next, self._reusable(*self._next))
-                self._next = None
 
     def cancel(self) -> None:
         """Drop the pending passes and wait (at most one chunk) for the worker to let go."""
+        self._rest.stop()
         self._cancelled.set()
         self._pool.waitForDone()
         self._cancelled = threading.Event()
@@ -210,12 +227,14 @@ class Labeller(QObject):
         assert work.output is not None  # run() returned True
         self._result = work.output
         self._pass = None
-        waiting, self._next = self._next, None
-        if waiting is not None and start_next:
-            self._start(*waiting)
-        elif waiting is not None:
-            self._next = waiting
+        if self._next is not None and start_next:
+            self._rest.start(round(work.seconds * 1e3))  # then _start_next
         self.ready.emit()
+
+    def _start_next(self) -> None:
+        waiting, self._next = self._next, None
+        if waiting is not None and self._pass is None:
+            self._start(*waiting)
 
     def _reusable(self, mixture: Mixture, points: np.ndarray) -> PointLabels | None:
         r = self._result
