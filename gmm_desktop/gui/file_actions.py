@@ -3,7 +3,8 @@
 The window owns one `FileActions`. Reading and writing go through the core (tables, model_io,
 session), whose errors name the file, line and column; they are shown in one message box and
 leave the current work untouched. Every file is written atomically. Work that replaces what the
-user made (opening a session or a data file, closing) asks first through the `Document`.
+user made (opening a session or a data file, closing) asks first (`maybe_save`; the `Document`
+knows whether anything changed since the last save).
 Writing a data file of a million rows takes seconds, so it runs on the state's job runner.
 """
 
