@@ -338,11 +338,17 @@ class DockTable(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         model.modelReset.connect(self.resizeColumnsToContents)
-        model.rowsInserted.connect(self.resizeColumnsToContents)
+        model.rowsInserted.connect(self._on_rows_inserted)
         self.setMinimumHeight(28 + 22 * min(rows_shown, 2))
 
     def sizeHint(self) -> QSize:
         return self._hint
+
+    def _on_rows_inserted(self, _parent: object, first: int, _last: int) -> None:
+        # Sized by the first rows only: measuring every cell again for each new row (a selection sweep
+        # adds 40) cost ~8 ms a row; later rows have the same kind of content.
+        if first == 0:
+            self.resizeColumnsToContents()
 
 
 # ---------------------------------------------------------------------------------------------- persistence
