@@ -16,12 +16,9 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
-    QWidget,
 )
 
 from gmm_desktop import __version__
@@ -34,7 +31,7 @@ from gmm_desktop.gui.file_actions import FileActions
 from gmm_desktop.gui.menus import build_menus
 from gmm_desktop.gui.paint_tool import PaintTool
 from gmm_desktop.gui.panels.fit_panel import FitPanel
-from gmm_desktop.gui.panels.forms import JobPanel
+from gmm_desktop.gui.panels.forms import JobPanel, scrolling
 from gmm_desktop.gui.panels.paint_panel import PaintPanel
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel
 from gmm_desktop.gui.panels.selection_panel import SelectionPanel
@@ -67,15 +64,6 @@ def dropped_path(mime: QMimeData) -> Path | None:
     """The one local file of a drag, or None (several files, a web link, text)."""
     urls = [url for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
     return Path(urls[0].toLocalFile()) if len(urls) == 1 else None
-
-
-def scrolling(widget: QWidget) -> QScrollArea:
-    """`widget` in a frameless scroll area, so its dock can be narrower than its form (as the job panels)."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(widget)
-    return area
 
 
 def target_grid(mixture: Mixture) -> DensityGrid:

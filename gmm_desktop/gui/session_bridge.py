@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gmm_desktop.core.em import EMSettings, EMStep
+from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.session import SavedData, SavedFit, SavedModel, SavedSampler, Session
-from gmm_desktop.gui.state import Dataset, FitState, SamplerStatus
+from gmm_desktop.gui.state import Dataset, FitState, SamplerStatus, settled_step
 
 if TYPE_CHECKING:
     from gmm_desktop.gui.main_window import MainWindow
@@ -120,17 +120,7 @@ def _fit_state(saved: SavedFit) -> FitState | None:
         return None
     mixture = model.mixture
     last = model.log_likelihoods[-1] if model.log_likelihoods else float("nan")
-    step = EMStep(
-        0,
-        model.n_iter,
-        last,
-        mixture.weights,
-        mixture.means,
-        mixture.covariances,
-        model.covariance_type,
-        model.converged,
-        last,
-    )
+    step = settled_step(mixture, model.covariance_type, model.n_iter, last, model.converged)
     return FitState(step, model.log_likelihoods, None, saved.settings or EMSettings(mixture.n_components))
 
 

@@ -71,6 +71,21 @@ class Dataset:
         return self.points[:, list(self.display)]
 
 
+def settled_step(
+    mixture: Mixture,
+    covariance_type: str,
+    iteration: int,
+    log_likelihood: float,
+    converged: bool,
+    lower_bound: float | None = None,
+) -> EMStep:
+    """The step a fit that did not run here is shown as (a selection candidate, a model file, a
+    saved session): the views draw a `FitState`, whose newest step carries the parameters."""
+    bound = log_likelihood if lower_bound is None else lower_bound
+    w, mu, cov = mixture.weights, mixture.means, mixture.covariances
+    return EMStep(0, iteration, log_likelihood, w, mu, cov, covariance_type, converged, bound)
+
+
 @dataclass(frozen=True, eq=False)
 class FitState:
     """The fit as the window shows it: the newest EM step, the log-likelihood trace, and the final
@@ -289,14 +304,11 @@ class AppState(QObject):
         if candidate.result is None:
             return
         result = candidate.result
-        step = EMStep(
-            0,
+        step = settled_step(
+            result.mixture,
+            result.covariance_type,
             result.n_iter,
             result.log_likelihood,
-            result.mixture.weights,
-            result.mixture.means,
-            result.mixture.covariances,
-            result.covariance_type,
             result.converged,
             result.lower_bound,
         )
@@ -404,8 +416,7 @@ class AppState(QObject):
             return
         self._clear_fit(announce=False)
         mean_ll = float(np.mean(mixture.logpdf(X)))
-        w, mu, cov = mixture.weights, mixture.means, mixture.covariances
-        step = EMStep(0, 0, mean_ll, w, mu, cov, covariance_type, True, mean_ll)
+        step = settled_step(mixture, covariance_type, 0, mean_ll, True)
         settings = replace(self._fit_settings, n_components=mixture.n_components, covariance_type=covariance_type)
         self._fit_settings = settings
         self._fit = FitState(step, (mean_ll,), None, self._fit_settings)

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from gmm_desktop.core.em import EMSettings
+from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import FitParamsModel
 from gmm_desktop.gui.panels.forms import (
@@ -68,7 +69,7 @@ def fit_status(fit: FitState | None, running: bool, stepping: bool) -> str:
     return f"stopped at {where}"
 
 
-def known_labels_note(mixture, data) -> str:
+def known_labels_note(mixture: Mixture, data: Dataset) -> str:
     """For points with no true mixture (a file, painting): the ARI against their known labels, if any."""
     where = "come from a file" if data.origin == "file" else "were painted"
     if data.labels is None:

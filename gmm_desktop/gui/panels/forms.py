@@ -417,6 +417,15 @@ def _write(widget: QWidget, value: object) -> None:
         widget.setText(str(value))
 
 
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a frameless scroll area, so a dock can be shorter or narrower than its form."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
 # ---------------------------------------------------------------------------------------------- the panel base
 class JobPanel(QWidget):
     """A dock panel that drives one kind of job of the state ("sampler", "fit", "selection").
@@ -433,18 +442,13 @@ class JobPanel(QWidget):
         self.kind = kind
         self.setObjectName(f"{kind}Panel")
         self.fields = SettingsBinder(f"{kind}/")
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         inner = QWidget()
         self.body = QVBoxLayout(inner)
         self.body.setContentsMargins(6, 6, 6, 6)
         self.body.setSpacing(6)
-        scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(scrolling(inner))
         self.message = MessageLabel()
         self._redraw = Throttle(self._redraw_and_settle, parent=self)
         state.job_failed.connect(self._on_job_failed)
