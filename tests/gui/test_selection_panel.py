@@ -197,3 +197,14 @@ def test_the_table_fits_the_dock_and_tooltips_keep_every_criterion(panel, state,
     panel.criterion_combo.setCurrentIndex(panel.criterion_combo.findData("icl"))
     panel.flush()
     assert not table.isColumnHidden(5) and table.isColumnHidden(3)
+
+
+def test_after_a_sweep_every_cell_fits_its_column(panel, state, qtbot):
+    """Columns keep the first rows' widths while candidates stream in, then fit all (the bold best row too)."""
+    state.set_data(Dataset(state.target.sample(600, 1)[0], "file"))
+    run(panel, state, qtbot, 1, 4, types=("full", "tied", "diag", "spherical"))
+    table = panel.table
+    last = panel.model.columnCount() - 1
+    for column in range(last):  # the last one stretches
+        if not table.isColumnHidden(column):
+            assert table.columnWidth(column) >= table.sizeHintForColumn(column)
