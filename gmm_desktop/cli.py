@@ -49,6 +49,8 @@ def _add_sample_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_fit_parser(commands: argparse._SubParsersAction) -> None:
+    from gmm_desktop.core.models import COVARIANCE_TYPES  # loads numpy: main() has set the thread limits
+
     fit = commands.add_parser("fit", help="fit Gaussian mixtures to a CSV file by EM and choose the best one")
     fit.add_argument("file", metavar="FILE.csv", type=Path, help="the data: a delimited text file with a header")
     fit.add_argument("--columns", help="comma-separated columns to fit (default: every numeric column)")
@@ -56,8 +58,8 @@ def _add_fit_parser(commands: argparse._SubParsersAction) -> None:
     fit.add_argument(
         "--covariance",
         default="full",
-        choices=("full", "tied", "diag", "spherical", "all"),
-        help="covariance type; 'all' tries the four (default full)",
+        choices=(*COVARIANCE_TYPES, "all"),
+        help=f"covariance type; 'all' tries the {len(COVARIANCE_TYPES)} (default full)",
     )
     fit.add_argument(
         "--criterion", default="bic", choices=("bic", "aic", "icl"), help="how to choose (lower is better; default bic)"
@@ -103,22 +105,22 @@ COMMANDS = ("render", "sample", "fit")
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `gmm-desktop` script and of `python -m gmm_desktop`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _limit_threads()
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
         return _open_file(argv)
     args = build_parser().parse_args(argv)
-    _limit_threads()
     if args.command in ("sample", "fit"):
         from gmm_desktop import headless
 
         return headless.run_sample(args) if args.command == "sample" else headless.run_fit(args)
     if args.command == "render":
-        from gmm_desktop.gui.render import render_to_png
+        from gmm_desktop.gui.app.render import render_to_png
 
         return render_to_png(args.out, args.size, workflow=not args.no_workflow)
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
-    from gmm_desktop.gui.app import run_window
+    from gmm_desktop.gui.app.application import run_window
 
     return run_window()
 
@@ -132,11 +134,10 @@ def _open_file(argv: list[str]) -> int:
     if not path.is_file():
         print(f"gmm-desktop: {path}: no such file", file=sys.stderr)
         return 2
-    _limit_threads()
     if not has_display():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 2
-    from gmm_desktop.gui.app import run_window
+    from gmm_desktop.gui.app.application import run_window
 
     return run_window(path.resolve())
 

@@ -17,14 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from gmm_desktop.core.atomic import AtomicWriteError
-from gmm_desktop.core.diagnostics import effective_sample_size, split_rhat, to_chains
-from gmm_desktop.core.em import COVARIANCE_TYPES, EMSettings, responsibilities
+from gmm_desktop.core.em import EMSettings, responsibilities
+from gmm_desktop.core.io.atomic import AtomicWriteError
+from gmm_desktop.core.io.model_file import ModelFileError, load_model, save_model
+from gmm_desktop.core.io.tables import Table, TableError, load_csv, numeric_matrix, write_fit_csv, write_samples_csv
 from gmm_desktop.core.mixture import Mixture, MixtureError, preset
-from gmm_desktop.core.model_io import ModelFileError, load_model, save_model
-from gmm_desktop.core.sampler import SamplerSettings, sample_all
+from gmm_desktop.core.models import COVARIANCE_TYPES
+from gmm_desktop.core.samplers.diagnostics import effective_sample_size, split_rhat, to_chains
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
 from gmm_desktop.core.selection import Candidate, best, sweep
-from gmm_desktop.core.tables import Table, TableError, load_csv, numeric_matrix, write_fit_csv, write_samples_csv
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)
 

@@ -40,14 +40,14 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     app = QApplication.instance()
     if app is None:
         return
-    from gmm_desktop.gui.app import dispose
+    from gmm_desktop.gui.app.application import dispose
 
     for widget in app.topLevelWidgets():
         if isValid(widget):
             dispose(widget)
     from shiboken6 import delete
 
-    from gmm_desktop.gui.jobs import RUNNERS
+    from gmm_desktop.gui.state.jobs import RUNNERS
 
     for runner in list(RUNNERS):  # join and delete every pool while the application exists
         if isValid(runner):
@@ -74,7 +74,7 @@ def _fresh_settings(_isolated_settings) -> None:
 @pytest.fixture
 def app(qapp: QApplication) -> QApplication:
     """The application configured as the real program configures it (names, pyqtgraph options)."""
-    from gmm_desktop.gui.app import application
+    from gmm_desktop.gui.app.application import application
 
     return application()
 
@@ -82,9 +82,9 @@ def app(qapp: QApplication) -> QApplication:
 @pytest.fixture
 def main_window(app: QApplication, qtbot) -> Iterator:
     """The real main window, shown; owned here and closed at teardown so its work is joined."""
-    from gmm_desktop.gui.app import dispose
-    from gmm_desktop.gui.document import discard_unsaved
-    from gmm_desktop.gui.main_window import MainWindow
+    from gmm_desktop.gui.app.application import dispose
+    from gmm_desktop.gui.app.main_window import MainWindow
+    from gmm_desktop.gui.files.document import discard_unsaved
 
     window = MainWindow(ask_to_save=discard_unsaved)  # tests of the prompt set their own
     qtbot.addWidget(window)
@@ -99,7 +99,7 @@ def plot(app, qtbot) -> Iterator:
     """A MixturePlot at 800x600 framing the article's demo; disposed at teardown."""
     from gmm_desktop.core.density import default_view_range
     from gmm_desktop.core.mixture import article_demo
-    from gmm_desktop.gui.app import dispose
+    from gmm_desktop.gui.app.application import dispose
     from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 
     widget = MixturePlot()
@@ -134,7 +134,7 @@ def _leftover_work(threads_before: set[threading.Thread]) -> list[str]:
     ]
     if QThreadPool.globalInstance().activeThreadCount():
         problems.append(f"{QThreadPool.globalInstance().activeThreadCount()} job(s) in the global thread pool")
-    from gmm_desktop.gui.jobs import RUNNERS
+    from gmm_desktop.gui.state.jobs import RUNNERS
 
     for runner in list(RUNNERS):
         if not isValid(runner):  # deleted with its window: its pool was joined then

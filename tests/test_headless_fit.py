@@ -8,9 +8,9 @@ from helpers import run_cli
 from sklearn.mixture import GaussianMixture
 
 from gmm_desktop.cli import main
+from gmm_desktop.core.io.model_file import load_model
+from gmm_desktop.core.io.tables import load_csv, numeric_matrix
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.model_io import load_model
-from gmm_desktop.core.tables import load_csv, numeric_matrix
 from gmm_desktop.headless import parse_components
 from gmm_desktop.paths import resource
 

@@ -7,9 +7,9 @@ import pytest
 from helpers import run_cli
 
 from gmm_desktop.cli import main
+from gmm_desktop.core.io.model_file import save_model
+from gmm_desktop.core.io.tables import load_csv, numeric_matrix
 from gmm_desktop.core.mixture import article_demo
-from gmm_desktop.core.model_io import save_model
-from gmm_desktop.core.tables import load_csv, numeric_matrix
 from gmm_desktop.headless import sample_summary
 
 

@@ -94,12 +94,12 @@ def test_the_window_starts_without_pandas_scipy_or_scikit_learn():
     load them on first use (and the running application preloads them on a worker)."""
     code = (
         "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "from gmm_desktop.gui.app import application\n"
-        "from gmm_desktop.gui.main_window import MainWindow\n"
-        "from gmm_desktop.gui.document import discard_unsaved\n"
+        "from gmm_desktop.gui.app.application import application\n"
+        "from gmm_desktop.gui.app.main_window import MainWindow\n"
+        "from gmm_desktop.gui.files.document import discard_unsaved\n"
         "app = application(); window = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'scipy', 'sklearn'}))\n"
-        "from gmm_desktop.gui.app import dispose; dispose(window)\n"
+        "from gmm_desktop.gui.app.application import dispose; dispose(window)\n"
     )
     result = run_python("-c", code)
     assert result.returncode == 0, result.stderr

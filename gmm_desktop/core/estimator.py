@@ -21,17 +21,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from gmm_desktop.core.em import BACKENDS, COVARIANCE_TYPES, EMSettings, drain, run_em
-from gmm_desktop.core.em_init import initial_params
-from gmm_desktop.core.em_params import GaussianParams, n_parameters, params_from_precisions
+from gmm_desktop.core.em import BACKENDS, EMSettings, GaussianParams, drain, run_em
+from gmm_desktop.core.em.init import initial_params
+from gmm_desktop.core.em.params import params_from_precisions
+from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 
 _INITS = ("kmeans", "k-means++", "random", "random_from_data")
-_PRECISION_SHAPES = {
-    "full": lambda k, d: (k, d, d),
-    "tied": lambda k, d: (d, d),
-    "diag": lambda k, d: (k, d),
-    "spherical": lambda k, d: (k,),
-}
 
 
 class FastGaussianMixture(DensityMixin, BaseEstimator):
@@ -150,7 +145,7 @@ class FastGaussianMixture(DensityMixin, BaseEstimator):
         means = None if self.means_init is None else _check_array(self.means_init, (k, d), "means")
         precisions = None
         if self.precisions_init is not None:
-            shape = _PRECISION_SHAPES[self.covariance_type](k, d)
+            shape = covariance_model(self.covariance_type).raw_shape(k, d)
             precisions = _check_precisions(self.precisions_init, shape, self.covariance_type)
 
         def initialise(random_state: np.random.RandomState) -> GaussianParams:
@@ -209,7 +204,7 @@ class FastGaussianMixture(DensityMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         counts = rng.multinomial(n_samples, self.weights_)
         covariances = self._params().full_covariances()
-        if self.covariance_type in ("full", "tied"):
+        if not covariance_model(self.covariance_type).axis_aligned:
             parts = [rng.multivariate_normal(m, c, int(n)) for m, c, n in zip(self.means_, covariances, counts)]
         else:
             d = self.means_.shape[1]
@@ -221,7 +216,7 @@ class FastGaussianMixture(DensityMixin, BaseEstimator):
         return np.vstack(parts), labels
 
     def _n_parameters(self) -> int:
-        return n_parameters(self.n_components, self.means_.shape[1], self.covariance_type)
+        return covariance_model(self.covariance_type).n_parameters(self.n_components, self.means_.shape[1])
 
     def bic(self, X) -> float:
         """-2 log L + p ln n on X: lower is better."""
@@ -258,7 +253,7 @@ def _check_weights(value, k: int) -> np.ndarray:
 
 def _check_precisions(value, shape: tuple[int, ...], covariance_type: str) -> np.ndarray:
     precisions = _check_array(value, shape, f"{covariance_type} precision")
-    if covariance_type in ("diag", "spherical"):
+    if covariance_model(covariance_type).axis_aligned:
         if np.any(precisions <= 0):
             raise ValueError(f"'{covariance_type} precision' should be positive")
         return precisions

@@ -22,19 +22,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from gmm_desktop.core.em import COVARIANCE_TYPES, EMResult, EMSettings, check_data, fit
+from gmm_desktop.core.em import EMResult, EMSettings, check_data, fit
+from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 
 CRITERIA = ("bic", "aic", "icl")
 COLLAPSE_RATIO = 1e-4
 """A component variance below this fraction of the data's variance (same direction) is a collapse."""
-
-_PARAMS_PER_COMPONENT = {
-    "full": lambda d: 1 + d + d * (d + 1) // 2,
-    "tied": lambda d: 1 + d,
-    "diag": lambda d: 1 + 2 * d,
-    "spherical": lambda d: 2 + d,
-}
-"""Parameters owned by one component (weight, mean, own covariance; a tied covariance is shared)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +158,7 @@ def degeneracy(result: EMResult, data_cov: np.ndarray, collapse_ratio: float = C
                 f"component {k + 1} has variance {values[0]:.1g} × the data's in the direction ({shown}): "
                 "collapsed onto a line"
             )
-    per_component = _PARAMS_PER_COMPONENT[result.covariance_type](d)
+    per_component = covariance_model(result.covariance_type).parameters_per_component(d)
     for k, count in enumerate(result.counts):
         if count < per_component:
             return (

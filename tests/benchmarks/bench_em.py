@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from gmm_desktop.core.em import EMSettings, fit, warm_up
-from gmm_desktop.core.em_params import params_from_mixture
+from gmm_desktop.core.em import EMSettings, fit, params_from_mixture, warm_up
 from gmm_desktop.core.mixture import Mixture
 
 from .timing import median_seconds

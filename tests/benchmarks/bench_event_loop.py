@@ -14,11 +14,12 @@ from PySide6.QtCore import QTimer
 
 from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.mixture import preset
-from gmm_desktop.core.sampler import SamplerSettings
-from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.document import discard_unsaved
-from gmm_desktop.gui.main_window import MainWindow
-from gmm_desktop.gui.state import Dataset
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
+from gmm_desktop.gui.app.application import dispose
+from gmm_desktop.gui.app.main_window import MainWindow
+from gmm_desktop.gui.app.preload import start_preload
+from gmm_desktop.gui.files.document import discard_unsaved
+from gmm_desktop.gui.state.app_state import Dataset
 
 
 def timer_gaps(qtbot, seconds: float, busy=lambda: True) -> np.ndarray:
@@ -45,7 +46,7 @@ def test_event_loop_while_sampling_and_fitting(app, qtbot):
     window = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)
     window.show()
     state = window.state
-    state.preload()  # as the application does once its window shows
+    start_preload(state)  # as the application does once its window shows
     preloading = timer_gaps(qtbot, 20.0, busy=lambda: state.jobs.is_running("preload"))
     idle = timer_gaps(qtbot, 1.0)
     state.start_sampling(SamplerSettings(n_steps=2_000_000, thin=10, n_chains=1, seed=0))

@@ -21,7 +21,7 @@ from PySide6.QtCore import QPointF
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import component_rgb
-from gmm_desktop.gui.state import Dataset, _GrowingPoints
+from gmm_desktop.gui.state.app_state import Dataset, _GrowingPoints
 
 from .timing import median_seconds, report
 

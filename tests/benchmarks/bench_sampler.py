@@ -9,9 +9,10 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
+from article_loop import article_scalar_loop
 
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.sampler import SamplerSettings, article_scalar_loop, sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
 
 from .timing import median_seconds
 

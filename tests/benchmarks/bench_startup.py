@@ -20,7 +20,10 @@ app.sendPostedEvents(None, 52)  # QEvent.DeferredDelete: delete before exit (see
 """
 
 OURS = FIRST_PAINT.format(
-    imports="from gmm_desktop.gui.app import application\nfrom gmm_desktop.gui.main_window import MainWindow",
+    imports=(
+        "from gmm_desktop.gui.app.application import application\n"
+        "from gmm_desktop.gui.app.main_window import MainWindow"
+    ),
     window="MainWindow(remember_layout=False)",
 )
 BARE = FIRST_PAINT.format(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gmm_desktop.core.tables import load_csv, numeric_matrix, write_csv
+from gmm_desktop.core.io.tables import load_csv, numeric_matrix, write_csv
 
 ROWS = 1_000_000
 REPEATS = 3

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gmm_desktop.core import atomic
-from gmm_desktop.core.atomic import AtomicWriteError, atomic_open, atomic_write_bytes, atomic_write_text
+from gmm_desktop.core.io import atomic
+from gmm_desktop.core.io.atomic import AtomicWriteError, atomic_open, atomic_write_bytes, atomic_write_text
 
 
 def _leftovers(folder: Path) -> list[str]:

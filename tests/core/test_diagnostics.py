@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import lfilter
 
-from gmm_desktop.core.diagnostics import (
+from gmm_desktop.core.mixture import article_demo
+from gmm_desktop.core.samplers.diagnostics import (
     acceptance_rates,
     autocorr_times,
     chain_trace,
@@ -15,8 +16,7 @@ from gmm_desktop.core.diagnostics import (
     split_rhat,
     to_chains,
 )
-from gmm_desktop.core.mixture import article_demo
-from gmm_desktop.core.sampler import ChainState, SamplerSettings, run_sampler, sample_all
+from gmm_desktop.core.samplers.rwmh import ChainState, SamplerSettings, run_sampler, sample_all
 
 
 def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:

@@ -19,9 +19,9 @@ from gmm_desktop.core.em import (
     em_steps,
     fit,
     n_parameters,
+    params_from_mixture,
     responsibilities,
 )
-from gmm_desktop.core.em_params import params_from_mixture
 from gmm_desktop.core.mixture import Mixture, article_demo, preset
 
 RTOL = 1e-8

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gmm_desktop.core.io.model_file import ModelFileError, load_model, model_document, save_model
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.model_io import ModelFileError, load_model, model_document, save_model
 
 
 @settings(max_examples=30, deadline=None)

@@ -4,16 +4,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from article_loop import article_scalar_loop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmm_desktop.core.diagnostics import effective_sample_size, to_chains
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.sampler import (
+from gmm_desktop.core.samplers.diagnostics import effective_sample_size, to_chains
+from gmm_desktop.core.samplers.rwmh import (
     ChainState,
     SampleBatch,
     SamplerSettings,
-    article_scalar_loop,
     run_sampler,
     sample_all,
 )

@@ -20,13 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gmm_desktop.core import atomic
-from gmm_desktop.core.atomic import AtomicWriteError
 from gmm_desktop.core.em import EMResult, EMSettings, GaussianParams, RestartSummary, em_steps, fit
-from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.sampler import ChainState, SamplerSettings, run_sampler
-from gmm_desktop.core.selection import Candidate, best, sweep
-from gmm_desktop.core.session import (
+from gmm_desktop.core.io import atomic
+from gmm_desktop.core.io.atomic import AtomicWriteError
+from gmm_desktop.core.io.session import (
     ORIGINS,
     SESSION_VERSION,
     FileSource,
@@ -41,7 +38,10 @@ from gmm_desktop.core.session import (
     load_session,
     save_session,
 )
-from gmm_desktop.core.session_codec import saved_fields
+from gmm_desktop.core.io.session_codec import saved_fields
+from gmm_desktop.core.mixture import Mixture, article_demo
+from gmm_desktop.core.samplers.rwmh import ChainState, SamplerSettings, run_sampler
+from gmm_desktop.core.selection import Candidate, best, sweep
 
 NAME = "work.gmmsession"
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gmm_desktop.core import tables
-from gmm_desktop.core.tables import (
+from gmm_desktop.core.io import tables
+from gmm_desktop.core.io.tables import (
     LoadCancelled,
     TableError,
     bad_cells,

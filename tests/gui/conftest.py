@@ -5,8 +5,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.app.application import dispose
+from gmm_desktop.gui.state.app_state import AppState
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import pytest
 from PySide6.QtGui import QUndoStack
 
 from gmm_desktop.core.mixture import MixtureError, article_demo, preset
-from gmm_desktop.gui.commands import (
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.commands import (
     MoveMeanCommand,
     SetTargetCommand,
     TargetEditor,
@@ -15,7 +16,6 @@ from gmm_desktop.gui.commands import (
     with_moved_mean,
     without_component,
 )
-from gmm_desktop.gui.state import AppState
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from helpers import click
 
-from gmm_desktop.core.tables import LoadCancelled, load_csv
-from gmm_desktop.gui import dataset_loading
-from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.dataset_loading import DatasetLoader, dataset_from_table, label_codes, label_columns
-from gmm_desktop.gui.dialogs.load_progress import SHOW_AFTER_MS, LoadProgressDialog
+from gmm_desktop.core.io.tables import LoadCancelled, load_csv
+from gmm_desktop.gui.app.application import dispose
+from gmm_desktop.gui.files import dataset_loading
+from gmm_desktop.gui.files.dataset_loading import DatasetLoader, dataset_from_table, label_codes, label_columns
+from gmm_desktop.gui.files.load_progress import SHOW_AFTER_MS, LoadProgressDialog
 
 TIMEOUT = 20_000
 

@@ -14,11 +14,11 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from gmm_desktop.core.em import EMSettings
+from gmm_desktop.core.io.model_file import load_model, save_model
+from gmm_desktop.core.io.tables import load_csv, write_csv
 from gmm_desktop.core.mixture import article_demo, preset
-from gmm_desktop.core.model_io import load_model, save_model
-from gmm_desktop.core.tables import load_csv, write_csv
-from gmm_desktop.gui.document import discard_unsaved
-from gmm_desktop.gui.state import Dataset
+from gmm_desktop.gui.files.document import discard_unsaved
+from gmm_desktop.gui.state.app_state import Dataset
 from tests.helpers import click, run_cli
 
 
@@ -112,7 +112,7 @@ def test_a_session_reopens_exactly_as_saved(main_window, qtbot, monkeypatch, tmp
     saved_view = window.plot.plot_item.getViewBox().viewRange()
     saved = window.state
 
-    from gmm_desktop.gui.main_window import MainWindow
+    from gmm_desktop.gui.app.main_window import MainWindow
 
     other = MainWindow(remember_layout=False, ask_to_save=discard_unsaved)
     qtbot.addWidget(other)

@@ -7,12 +7,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
-from gmm_desktop.core.tables import load_csv
-from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.dialogs.import_dialog import ImportDialog
-from gmm_desktop.gui.dialogs.preview_model import BAD_BRUSH
-from gmm_desktop.gui.import_flow import ImportFlow
-from gmm_desktop.gui.state import Dataset
+from gmm_desktop.core.io.tables import load_csv
+from gmm_desktop.gui.app.application import dispose
+from gmm_desktop.gui.files.import_dialog import ImportDialog
+from gmm_desktop.gui.files.import_flow import ImportFlow
+from gmm_desktop.gui.files.preview_model import BAD_BRUSH
+from gmm_desktop.gui.state.app_state import Dataset
 
 TIMEOUT = 20_000
 

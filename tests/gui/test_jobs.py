@@ -6,7 +6,7 @@ import time
 import pytest
 from PySide6.QtCore import QThread
 
-from gmm_desktop.gui.jobs import JobRunner
+from gmm_desktop.gui.state.jobs import JobRunner
 
 
 def counting(n: int, delay: float = 0.0, result: str = "done"):

@@ -7,7 +7,7 @@ from PySide6.QtGui import QImage
 
 from gmm_desktop.core.density import contour_levels, contour_lines, default_view_range
 from gmm_desktop.core.mixture import article_demo, preset
-from gmm_desktop.gui.main_window import N_CONTOUR_LEVELS, target_grid
+from gmm_desktop.gui.app.main_window import N_CONTOUR_LEVELS, target_grid
 
 
 def test_shows_the_article_demo_density(main_window):
@@ -105,7 +105,7 @@ def test_layout_is_saved_in_the_redirected_settings(main_window):
 
 
 def test_export_view_writes_png_and_svg(main_window, tmp_path):
-    from gmm_desktop.gui.export import export_plot
+    from gmm_desktop.gui.plot.export import export_plot
 
     png, svg = tmp_path / "view.png", tmp_path / "view.svg"
     export_plot(main_window.plot.ci, png)

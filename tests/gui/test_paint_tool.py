@@ -16,10 +16,10 @@ from PySide6.QtTest import QTest
 
 from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.paint import NO_CLASS
-from gmm_desktop.gui.paint_tool import Brush, PaintTool
 from gmm_desktop.gui.panels.paint_panel import PaintPanel
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
-from gmm_desktop.gui.state import Dataset
+from gmm_desktop.gui.plot.paint_tool import Brush, PaintTool
+from gmm_desktop.gui.state.app_state import Dataset
 from tests.helpers import click
 
 LEFT = Qt.MouseButton.LeftButton

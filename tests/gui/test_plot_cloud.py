@@ -10,7 +10,7 @@ from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.cloud import bin_points, encode_raster, raster_lut
 from gmm_desktop.gui.plot.labels import Labeller
 from gmm_desktop.gui.plot.palette import PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb
-from gmm_desktop.gui.state import SCATTER_LIMIT, Dataset, FitState, _GrowingPoints
+from gmm_desktop.gui.state.app_state import SCATTER_LIMIT, Dataset, FitState, _GrowingPoints
 
 
 def final_fit(X: np.ndarray, k: int = 2) -> FitState:

@@ -9,7 +9,7 @@ from gmm_desktop.core.mixture import Mixture, article_demo
 from gmm_desktop.gui.plot.contours import FIT_LEVELS
 from gmm_desktop.gui.plot.ellipses import ellipse_points
 from gmm_desktop.gui.plot.layers import LAYER_NAMES
-from gmm_desktop.gui.state import Dataset, FitState
+from gmm_desktop.gui.state.app_state import Dataset, FitState
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,7 @@ def test_key_names_what_is_shown(plot, samples, steps):
 
 
 def test_export_contains_the_new_layers(plot, samples, steps, tmp_path):
-    from gmm_desktop.gui.export import export_plot
+    from gmm_desktop.gui.plot.export import export_plot
 
     plot.set_target(article_demo())
     plot.set_data(Dataset(samples, "exact"))

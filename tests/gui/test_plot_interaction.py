@@ -15,7 +15,7 @@ from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import component_hex
-from gmm_desktop.gui.state import Dataset, FitState
+from gmm_desktop.gui.state.app_state import Dataset, FitState
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier

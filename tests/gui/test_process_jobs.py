@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gmm_desktop.core.mixture import article_demo
-from gmm_desktop.core.sampler import SamplerSettings, run_sampler, sample_all
-from gmm_desktop.gui.jobs import JobRunner
-from gmm_desktop.gui.process_jobs import WorkerProcessError, records_from_process
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, run_sampler, sample_all
+from gmm_desktop.gui.state.jobs import JobRunner
+from gmm_desktop.gui.state.process_jobs import WorkerProcessError, records_from_process
 
 
 def test_records_and_result_cross_the_process_boundary_unchanged():

@@ -6,8 +6,8 @@ from helpers import click
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit
 
-from gmm_desktop.core.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
-from gmm_desktop.gui.app import dispose
+from gmm_desktop.core.samplers.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
+from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel, chain_diagnostics, one_chain
 
 TIMEOUT = 20_000

@@ -5,8 +5,8 @@ import pytest
 
 from gmm_desktop.core.em import EMSettings, fit
 from gmm_desktop.core.mixture import article_demo, preset
-from gmm_desktop.core.sampler import SamplerSettings, sample_all
-from gmm_desktop.gui.state import SCATTER_LIMIT, Dataset
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
+from gmm_desktop.gui.state.app_state import SCATTER_LIMIT, Dataset
 
 
 def wait_idle(qtbot, state, kind, timeout=20_000):
@@ -146,9 +146,9 @@ def test_a_drag_of_many_targets_restarts_the_sampler_once(state, qtbot):
 def test_preload_imports_what_a_first_fit_needs_on_a_worker(state, qtbot):
     import sys
 
-    from gmm_desktop.core.em import LAZY_MODULES
+    from gmm_desktop.gui.app.preload import LAZY_MODULES, start_preload
 
-    state.preload()
+    start_preload(state)
     assert state.jobs.is_running("preload")  # on a worker: the call itself returns at once
     qtbot.waitUntil(lambda: not state.jobs.is_running("preload"), timeout=60_000)
     assert all(name in sys.modules for name in LAZY_MODULES)
@@ -158,12 +158,12 @@ def test_a_fit_from_the_window_leaves_the_gui_a_core_and_gives_the_same_answer()
     import os
     from dataclasses import replace
 
-    from gmm_desktop.gui.state import with_gui_threads
+    from gmm_desktop.gui.state.app_state import with_gui_threads
 
     settings = EMSettings(n_components=3, seed=1)
     assert with_gui_threads(settings).n_threads == max(1, (os.cpu_count() or 1) - 1)
     assert with_gui_threads(replace(settings, n_threads=2)).n_threads == 2  # the user's choice stands
-    from gmm_desktop.core.em_params import PARALLEL_MIN_SAMPLES
+    from gmm_desktop.core.em import PARALLEL_MIN_SAMPLES
 
     X = article_demo().sample(PARALLEL_MIN_SAMPLES, 2)[0]  # the size where the kernels run in parallel
     one, many = fit(X, replace(settings, n_threads=1)), fit(X, replace(settings, n_threads=2))

@@ -8,11 +8,11 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLineEdit
 
 from gmm_desktop.core.mixture import PRESETS, Mixture, article_demo
-from gmm_desktop.gui.app import dispose
-from gmm_desktop.gui.commands import same_mixture
+from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.target_model import COLUMNS, CORRELATION, MEAN_X, STD_X, STD_Y, WEIGHT
 from gmm_desktop.gui.panels.target_panel import TargetPanel
-from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.commands import same_mixture
 
 
 def make_panel(qtbot, state: AppState) -> TargetPanel:

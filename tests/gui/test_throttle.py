@@ -3,7 +3,7 @@
 import itertools
 import time
 
-from gmm_desktop.gui.throttle import Throttle
+from gmm_desktop.gui.state.throttle import Throttle
 
 
 def test_a_burst_gives_one_call(app, qtbot):

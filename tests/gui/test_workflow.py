@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from gmm_desktop.core.em import fit
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.sampler import SamplerSettings, sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
 
 
 def scatter_points(window) -> np.ndarray:
@@ -130,9 +130,9 @@ def test_changing_the_target_while_sampling_keeps_sampling(main_window, qtbot):
 
 @pytest.mark.parametrize("kind", ["sampler", "fit", "selection"])
 def test_close_during_a_job_stops_and_joins_it(app, qtbot, kind):
-    from gmm_desktop.gui.app import dispose
-    from gmm_desktop.gui.document import discard_unsaved
-    from gmm_desktop.gui.main_window import MainWindow
+    from gmm_desktop.gui.app.application import dispose
+    from gmm_desktop.gui.app.main_window import MainWindow
+    from gmm_desktop.gui.files.document import discard_unsaved
 
     window = MainWindow(ask_to_save=discard_unsaved)  # disposed below, so not handed to qtbot
     window.show()
@@ -141,7 +141,7 @@ def test_close_during_a_job_stops_and_joins_it(app, qtbot, kind):
         window.sampler_panel.steps_spin.setValue(5_000_000)
         window.actions.named["sample"].trigger()
     else:
-        from gmm_desktop.gui.state import Dataset
+        from gmm_desktop.gui.state.app_state import Dataset
 
         window.state.set_data(Dataset(points, "file"))
         window.actions.named["fit" if kind == "fit" else "select"].trigger()

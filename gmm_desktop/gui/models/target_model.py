@@ -24,8 +24,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from gmm_desktop.core.mixture import Mixture, MixtureError
-from gmm_desktop.gui.commands import TargetEditor
-from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.commands import TargetEditor
 
 WEIGHT, MEAN_X, MEAN_Y, STD_X, STD_Y, CORRELATION = range(6)
 

@@ -31,7 +31,7 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     note_label,
 )
-from gmm_desktop.gui.state import AppState, Dataset, FitState
+from gmm_desktop.gui.state.app_state import AppState, Dataset, FitState
 
 KL_SAMPLES = 20_000
 """Draws of the target for KL(target || fit): standard error ~1e-3 nats, a few ms."""

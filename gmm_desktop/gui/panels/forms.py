@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gmm_desktop.gui.state import AppState
-from gmm_desktop.gui.throttle import Throttle
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.throttle import Throttle
 
 COVARIANCE_CHOICES: tuple[tuple[str, str, str], ...] = (
     ("full (VVV)", "full", "Each component has its own covariance matrix: any size, shape and tilt (mclust VVV)."),

@@ -13,7 +13,6 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
 
-from gmm_desktop.gui.paint_tool import MAX_CLASS, PaintTool
 from gmm_desktop.gui.panels.forms import (
     FieldGrid,
     MessageLabel,
@@ -24,7 +23,8 @@ from gmm_desktop.gui.panels.forms import (
     int_spin,
     note_label,
 )
-from gmm_desktop.gui.state import Dataset
+from gmm_desktop.gui.plot.paint_tool import MAX_CLASS, PaintTool
+from gmm_desktop.gui.state.app_state import Dataset
 
 HINT = "Click or drag on the plot to add points."
 ERASE_HINT = "Click or drag on the plot to erase points."

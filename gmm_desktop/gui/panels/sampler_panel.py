@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QWidget
 
-from gmm_desktop.core.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
-from gmm_desktop.core.sampler import SamplerSettings
+from gmm_desktop.core.samplers.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 from gmm_desktop.gui.panels.forms import (
     FieldGrid,
     JobPanel,
@@ -30,8 +30,8 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     value_label,
 )
-from gmm_desktop.gui.state import AppState
-from gmm_desktop.gui.throttle import Throttle
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.throttle import Throttle
 
 DIAGNOSTICS_LIMIT = 100_000
 """ESS and R-hat use the newest this-many samples once the chains stop: ~20 ms, where 1e7 take seconds."""

@@ -35,7 +35,7 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     note_label,
 )
-from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.state.app_state import AppState
 
 CRITERION_CHOICES = (
     ("BIC", "bic", "Bayesian information criterion, -2 log L + p ln N: favours fewer components as N grows."),

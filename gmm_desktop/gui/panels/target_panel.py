@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_desktop.core.mixture import PRESETS, Mixture
-from gmm_desktop.gui.commands import TargetEditor
 from gmm_desktop.gui.models.target_model import TargetTableModel
-from gmm_desktop.gui.state import AppState
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.gui.state.commands import TargetEditor
 
 WEIGHT_HINT = "Weights are relative: they sum to 1 after normalisation."
 ERROR_STYLE = "color: #c62828;"

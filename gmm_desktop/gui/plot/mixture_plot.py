@@ -41,8 +41,8 @@ from gmm_desktop.gui.plot.layers import (
 )
 from gmm_desktop.gui.plot.palette import TARGET_RGB
 from gmm_desktop.gui.plot.readout import ProbeReadout
-from gmm_desktop.gui.state import Dataset, FitState
-from gmm_desktop.gui.throttle import Throttle
+from gmm_desktop.gui.state.app_state import Dataset, FitState
+from gmm_desktop.gui.state.throttle import Throttle
 
 TARGET_LAYERS = ("image", "contours", "colorbar", "target_ellipses")
 """Layers of the target mixture (its mean handles, in "means", go with them)."""

@@ -1,0 +1,1 @@
+"""MCMC samplers of a target mixture, and the diagnostics of their chains."""
