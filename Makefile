@@ -27,6 +27,7 @@ bench: system-deps $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gmm_desktop tests
 	$(VENV)/bin/ruff format --check gmm_desktop tests
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format gmm_desktop tests

@@ -90,25 +90,30 @@ def main_window(app: QApplication, qtbot) -> Iterator:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    window.flush()  # as a user first sees it: the target's density drawn
     yield window
     dispose(window)
 
 
 @pytest.fixture
 def plot(app, qtbot) -> Iterator:
-    """A MixturePlot at 800x600 framing the article's demo; disposed at teardown."""
+    """A MixturePlot of a fresh AppState (`plot.state`) at 800x600 framing the article's demo;
+    the state's jobs are joined and the plot disposed at teardown."""
     from gmm_desktop.core.density import default_view_range
     from gmm_desktop.core.mixture import article_demo
     from gmm_desktop.gui.app.application import dispose
     from gmm_desktop.gui.plot.mixture_plot import MixturePlot
+    from gmm_desktop.gui.state.app_state import AppState
 
-    widget = MixturePlot()
+    state = AppState()
+    widget = MixturePlot(state)
     qtbot.addWidget(widget)
     widget.resize(800, 600)
     widget.show()
     qtbot.waitExposed(widget)
     widget.frame(*default_view_range(article_demo()))
     yield widget
+    assert state.shutdown()
     dispose(widget)
 
 
@@ -139,8 +144,8 @@ def _leftover_work(threads_before: set[threading.Thread]) -> list[str]:
     for runner in list(RUNNERS):
         if not isValid(runner):  # deleted with its window: its pool was joined then
             continue
-        if runner.pool.activeThreadCount():
-            problems.append(f"{runner.pool.activeThreadCount()} job(s) of a JobRunner ({runner.running_kinds()})")
+        if runner.active_threads():
+            problems.append(f"{runner.active_threads()} job(s) of a JobRunner ({runner.running_kinds()})")
     return problems + [f"timer {name}" for name in _active_timers()]
 
 

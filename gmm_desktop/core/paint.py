@@ -15,6 +15,29 @@ NO_CLASS = -1
 """Label of a point painted without a class (points of other classes keep theirs)."""
 
 RandomSource = np.random.Generator | int | None
+MODES = ("spray", "erase")
+MAX_CLASS = 9
+
+
+@dataclass(frozen=True)
+class Brush:
+    """radius in data units; points sprayed per stamp; label the class 0..MAX_CLASS of sprayed points
+    (None: no class); mode "spray" or "erase"."""
+
+    radius: float = 0.5
+    points: int = 10
+    label: int | None = None
+    mode: str = "spray"
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.radius) and self.radius > 0):
+            raise ValueError(f"the brush radius must be a positive number, got {self.radius}")
+        if self.points < 1:
+            raise ValueError(f"a stamp sprays at least one point, got {self.points}")
+        if self.label is not None and not 0 <= self.label <= MAX_CLASS:
+            raise ValueError(f"the class must be 0..{MAX_CLASS} or None, got {self.label}")
+        if self.mode not in MODES:
+            raise ValueError(f"the brush mode must be one of {', '.join(MODES)}, got {self.mode!r}")
 
 
 def spray(center: tuple[float, float], radius: float, n: int, rng: RandomSource = None) -> np.ndarray:

@@ -30,6 +30,39 @@ COLLAPSE_RATIO = 1e-4
 """A component variance below this fraction of the data's variance (same direction) is a collapse."""
 
 
+@dataclass(frozen=True)
+class SelectionSettings:
+    """What a model-selection sweep tries: K from k_min to k_max (an empty range when k_max < k_min),
+    each of `covariance_types` (in the registry's order), scored by `criterion` (lower is better),
+    with `n_init` EM restarts per candidate from `seed` (None: fresh randomness)."""
+
+    k_min: int = 1
+    k_max: int = 6
+    covariance_types: tuple[str, ...] = COVARIANCE_TYPES
+    criterion: str = "bic"
+    n_init: int = 1
+    seed: int | None = 0
+
+    def __post_init__(self) -> None:
+        for name in ("k_min", "k_max"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        types = tuple(covariance_model(name).name for name in self.covariance_types)
+        object.__setattr__(self, "covariance_types", tuple(t for t in COVARIANCE_TYPES if t in types))
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}; got {self.criterion!r}")
+        EMSettings(n_init=self.n_init, seed=self.seed)  # the same rules as a fit's
+
+    @property
+    def k_values(self) -> range:
+        return range(self.k_min, self.k_max + 1)
+
+    def em_settings(self) -> EMSettings:
+        """The EM settings every candidate starts from (K and the covariance type are the sweep's)."""
+        return EMSettings(n_init=self.n_init, seed=self.seed)
+
+
 @dataclass(frozen=True, eq=False)
 class Candidate:
     """One fitted model of the sweep. bic, aic, icl: lower is better (inf if the fit failed).

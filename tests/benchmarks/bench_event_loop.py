@@ -15,11 +15,12 @@ from PySide6.QtCore import QTimer
 from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.mixture import preset
 from gmm_desktop.core.samplers.rwmh import SamplerSettings
+from gmm_desktop.core.selection import SelectionSettings
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.app.main_window import MainWindow
 from gmm_desktop.gui.app.preload import start_preload
 from gmm_desktop.gui.files.document import discard_unsaved
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.workspace.data import Dataset
 
 
 def timer_gaps(qtbot, seconds: float, busy=lambda: True) -> np.ndarray:
@@ -55,7 +56,7 @@ def test_event_loop_while_sampling_and_fitting(app, qtbot):
     state.start_sampling(SamplerSettings(n_steps=20_000, thin=10, n_chains=1024, seed=0))
     many_chains = timer_gaps(qtbot, 2.0, busy=lambda: state.jobs.is_running("sampler"))
     state.stop_sampling()
-    assert state.jobs.pool.waitForDone(10_000)
+    assert state.jobs.wait(10_000)
     points, _ = preset("many small clusters").sample(1_000_000, 0)
     state.set_data(Dataset(points, "file"))
     timer_gaps(qtbot, 1.0)  # the new points are binned and labelled once (bench_plot: "new data"), then the fit
@@ -64,7 +65,7 @@ def test_event_loop_while_sampling_and_fitting(app, qtbot):
     state.set_data(Dataset(points[:100_000], "file"))
     window.docks["selection"].raise_()  # its curves and table redraw as candidates come
     timer_gaps(qtbot, 1.0)
-    state.start_selection(range(1, 11), ("full", "tied", "diag", "spherical"), "bic", EMSettings(seed=0))
+    state.start_selection(SelectionSettings(1, 10, ("full", "tied", "diag", "spherical"), "bic", seed=0))
     selecting = timer_gaps(qtbot, 60.0, busy=lambda: state.jobs.is_running("selection"))
     assert state.shutdown()
     dispose(window)

@@ -21,7 +21,7 @@ from PySide6.QtCore import QPointF
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import component_rgb
-from gmm_desktop.gui.state.app_state import Dataset, _GrowingPoints
+from gmm_desktop.workspace.data import Dataset, GrowingPoints
 
 from .timing import median_seconds, report
 
@@ -31,7 +31,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 @pytest.fixture
 def plot(plot):
     """The shared plot (tests/conftest.py), with the demo target drawn."""
-    plot.set_target(article_demo())
+    plot.state.set_target(article_demo())
     plot.flush()
     return plot
 
@@ -58,12 +58,12 @@ def test_cloud_frame_times(plot, n):
     data = Dataset(X, "exact")
 
     def new_data():
-        plot.set_data(Dataset(X.copy(), "exact"))
+        plot.state.set_data(Dataset(X.copy(), "exact"))
         plot.flush()
         plot.grab()
 
     new_data_ms = median_seconds(new_data, 3) * 1e3
-    plot.set_data(data)
+    plot.state.set_data(data)
     plot.flush()
     view_box = plot.plot_item.getViewBox()
     step = view_box.mapSceneToView(QPointF(1, 0)).x() - view_box.mapSceneToView(QPointF(0, 0)).x()
@@ -87,23 +87,23 @@ def test_cloud_frame_times(plot, n):
     modes = iter(("uncertainty", "cluster") * 100)
 
     def recolour():
-        plot.set_colouring(next(modes))
+        plot.state.set_colouring(next(modes))
         plot.flush()
         plot.grab()
 
-    buffer = _GrowingPoints(2)
+    buffer = GrowingPoints(2)
     buffer.append(X, np.zeros(n, dtype=np.int64))
     batches = iter(target.sample(1000 * 20, 9)[0].reshape(20, 1000, 2))
 
     def sampling():
         buffer.append(next(batches), np.zeros(1000, dtype=np.int64))
         points, chains = buffer.view()
-        plot.set_data(Dataset(points, "mcmc", chain_ids=chains))
+        plot.state.set_data(Dataset(points, "mcmc", chain_ids=chains))
         plot.flush()
         plot.grab()
 
     sampling_ms = median_seconds(sampling, 7) * 1e3
-    plot.set_data(data)
+    plot.state.set_data(data)
     plot.flush()
     pan_ms = median_seconds(pan, 7) * 1e3
     zoom_ms = median_seconds(zoom, 7) * 1e3

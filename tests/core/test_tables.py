@@ -416,8 +416,8 @@ def test_ragged_rows(tmp_path: Path, content: str, line: int, reason: str) -> No
 
 
 def test_ragged_row_far_down_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "CHUNKED_ABOVE_BYTES", 0)
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 2000)
+    monkeypatch.setattr(tables.read, "CHUNKED_ABOVE_BYTES", 0)
+    monkeypatch.setattr(tables.read, "CHUNK_BYTES", 2000)
     body = "".join(f"{i},{i}\n" for i in range(5000))
     path = _write(tmp_path, "big.csv", "# c\nx,y\n" + body + "\n1,2,3\n")
     error = _load_error(path, progress=lambda _f: True)
@@ -461,8 +461,8 @@ def test_progress_and_cancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     body = "".join(f"{i},{i / 7!r},{-i}\n" for i in range(20_000))
     path = _write(tmp_path, "p.csv", "a,b,c\n" + body)
     whole = load_csv(path)
-    monkeypatch.setattr(tables, "CHUNKED_ABOVE_BYTES", 0)
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 50_000)
+    monkeypatch.setattr(tables.read, "CHUNKED_ABOVE_BYTES", 0)
+    monkeypatch.setattr(tables.read, "CHUNK_BYTES", 50_000)
     seen: list[float] = []
     chunked = load_csv(path, progress=lambda f: seen.append(f) is None)
     assert seen[0] == 0.0
@@ -485,8 +485,8 @@ def test_progress_and_cancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_chunks_with_a_bad_cell_late(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "CHUNKED_ABOVE_BYTES", 0)
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 5000)
+    monkeypatch.setattr(tables.read, "CHUNKED_ABOVE_BYTES", 0)
+    monkeypatch.setattr(tables.read, "CHUNK_BYTES", 5000)
     body = "".join(f"{i},{i}\n" for i in range(3000))
     table = load_csv(_write(tmp_path, "c.csv", "x,y\n" + body + "oops,1\n"), progress=lambda _f: True)
     assert table.numeric_columns == ("x", "y")

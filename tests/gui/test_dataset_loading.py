@@ -1,4 +1,4 @@
-"""Loading a CSV file on a worker (progress, cancel, located errors) and turning a Table into a Dataset."""
+"""Loading a CSV file on a worker: progress, cancel, located errors, the progress dialog."""
 
 import time
 
@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from helpers import click
 
-from gmm_desktop.core.io.tables import LoadCancelled, load_csv
+from gmm_desktop.core.io.formats import read_table
+from gmm_desktop.core.io.tables import LoadCancelled
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.files import dataset_loading
-from gmm_desktop.gui.files.dataset_loading import DatasetLoader, dataset_from_table, label_codes, label_columns
+from gmm_desktop.gui.files.dataset_loading import DatasetLoader
 from gmm_desktop.gui.files.load_progress import SHOW_AFTER_MS, LoadProgressDialog
 
 TIMEOUT = 20_000
@@ -65,12 +66,12 @@ def test_a_large_load_is_cancelled_by_the_progress_callback(loader, tmp_path, qt
 
     def spy(*args, **kwargs):
         try:
-            return load_csv(*args, **kwargs)
+            return read_table(*args, **kwargs)
         except LoadCancelled as exc:
             outcomes.append(exc)
             raise
 
-    monkeypatch.setattr(dataset_loading, "load_csv", spy)
+    monkeypatch.setattr(dataset_loading, "read_table", spy)
     loaded = record(loader.loaded)
     with qtbot.waitSignal(loader.progress, timeout=TIMEOUT):  # load_csv is running (it reported 0.0)
         loader.load(path)
@@ -121,7 +122,7 @@ def test_a_shared_runner_stopping_the_load_cancels_it(state, tmp_path, qtbot):
 
 # ---------------------------------------------------------------------------------------------- progress dialog
 def slow_load(path, *, progress, **options):
-    """A load_csv that reads forever until cancelled."""
+    """A reader that reads forever until cancelled."""
     while progress(0.5):
         time.sleep(0.005)
     raise LoadCancelled(str(path))
@@ -136,7 +137,7 @@ def progress_dialog(loader, qtbot):
 
 
 def test_progress_appears_for_a_slow_load_and_cancel_stops_it(loader, progress_dialog, small_csv, qtbot, monkeypatch):
-    monkeypatch.setattr(dataset_loading, "load_csv", slow_load)
+    monkeypatch.setattr(dataset_loading, "read_table", slow_load)
     start = time.monotonic()
     loader.load(small_csv)
     assert not progress_dialog.isVisible()
@@ -155,98 +156,3 @@ def test_progress_stays_hidden_for_a_fast_load(loader, progress_dialog, small_cs
         loader.load(small_csv)
     qtbot.wait(SHOW_AFTER_MS + 100)
     assert not progress_dialog.isVisible()
-
-
-# ---------------------------------------------------------------------------------------------- Table -> Dataset
-@pytest.fixture
-def table(tmp_path):
-    text = "x,y,z,species,group\n1,2,3,b,2\n4,5,6,a,7\n7,8,9,b,2\n10,11,12,c,5\n"
-    return load_csv(write(tmp_path / "t.csv", text))
-
-
-def test_text_labels_become_codes_in_sorted_order(table):
-    data = dataset_from_table(table, ["x", "y"], (0, 1), "species")
-    np.testing.assert_array_equal(data.labels, [1, 0, 1, 2])
-    np.testing.assert_array_equal(data.labels, np.unique(["b", "a", "b", "c"], return_inverse=True)[1])
-    assert data.labels.dtype == np.int64
-    assert data.origin == "file" and data.columns == ("x", "y")
-    np.testing.assert_array_equal(data.points, [[1, 2], [4, 5], [7, 8], [10, 11]])
-
-
-def test_whole_number_labels_become_codes(table):
-    assert label_columns(table) == ("x", "y", "z", "species", "group")
-    np.testing.assert_array_equal(label_codes(table, "group"), [0, 2, 0, 1])
-    data = dataset_from_table(table, ["x", "y", "z"], label_column="group")
-    np.testing.assert_array_equal(data.labels, [0, 2, 0, 1])
-
-
-def test_three_columns_displayed_as_first_and_third(table):
-    data = dataset_from_table(table, ["x", "y", "z"], (0, 2))
-    assert data.points.shape == (4, 3)
-    assert data.display == (0, 2)
-    np.testing.assert_array_equal(data.shown(), [[1, 3], [4, 6], [7, 9], [10, 12]])
-    assert data.labels is None
-
-
-def test_one_column_is_displayed_on_both_axes(table):
-    data = dataset_from_table(table, ["y"])
-    assert data.display == (0, 0)
-    assert data.points.shape == (4, 1)
-
-
-@pytest.mark.parametrize(
-    ("columns", "display", "label", "match"),
-    [
-        ([], None, None, "at least one column"),
-        (["x", "y"], (0, 2), None, "must index the 2 fit columns"),
-        (["x", "group"], None, "group", "both fitted and the known labels"),
-        (["x", "y"], None, "nope", "cannot be used as labels"),
-    ],
-)
-def test_impossible_choices_are_refused(table, columns, display, label, match):
-    with pytest.raises(ValueError, match=match):
-        dataset_from_table(table, columns, display, label)
-
-
-@pytest.fixture
-def bad_table(tmp_path):
-    """12 rows (x stays a numeric column, 11 of 12 cells are numbers): "abc" on line 4, y missing on line 7."""
-    rows = [f"{2 * i + 1},{2 * i + 2},{'pq'[i % 2]}" for i in range(12)]
-    rows[2] = "abc,6,p"
-    rows[5] = "11,,r"
-    return load_csv(write(tmp_path / "bad.csv", "x,y,kind\n" + "\n".join(rows) + "\n"))
-
-
-def test_bad_cells_are_refused_with_their_lines(bad_table):
-    assert bad_table.numeric_columns == ("x", "y")
-    with pytest.raises(ValueError) as raised:
-        dataset_from_table(bad_table, ["x", "y"])
-    message = str(raised.value)
-    assert message.startswith("2 cells are missing or not numbers in the chosen columns")
-    assert "line 4 column 'x' ('abc')" in message
-    assert "line 7 column 'y' (missing)" in message
-
-
-def test_bad_rows_are_dropped_when_agreed(bad_table):
-    data = dataset_from_table(bad_table, ["x", "y"], label_column="kind", drop_bad_rows=True)
-    assert data.n_points == 10
-    np.testing.assert_array_equal(data.points[:4], [[1, 2], [3, 4], [7, 8], [9, 10]])
-    np.testing.assert_array_equal(data.labels[:5], [0, 1, 1, 0, 0])  # p, q, q, p, p: "r" went with its row
-    assert np.isfinite(data.points).all()
-
-
-def test_only_the_chosen_columns_are_checked_for_bad_cells(bad_table):
-    expected = "1 cell is missing or not a number in the chosen columns: line 4 column 'x' ('abc')"
-    with pytest.raises(ValueError) as raised:
-        dataset_from_table(bad_table, ["x"])
-    assert str(raised.value) == expected
-    assert dataset_from_table(bad_table, ["x"], drop_bad_rows=True).n_points == 11
-
-
-def test_dropping_every_row_is_refused(tmp_path):
-    rows = [f",{i}" for i in range(6)] + [f"{i}," for i in range(6)]  # x missing above, y below
-    table = load_csv(write(tmp_path / "holes.csv", "x,y\n" + "\n".join(rows) + "\n"))
-    assert table.numeric_columns == ("x", "y")
-    with pytest.raises(ValueError, match="every row has a bad cell"):
-        dataset_from_table(table, ["x", "y"], drop_bad_rows=True)
-    assert dataset_from_table(table, ["y"], drop_bad_rows=True).n_points == 6

@@ -18,7 +18,7 @@ from gmm_desktop.core.io.model_file import load_model, save_model
 from gmm_desktop.core.io.tables import load_csv, write_csv
 from gmm_desktop.core.mixture import article_demo, preset
 from gmm_desktop.gui.files.document import discard_unsaved
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.workspace.data import Dataset
 from tests.helpers import click, run_cli
 
 
@@ -216,7 +216,8 @@ def test_save_points_as_csv_with_labels_and_probabilities(main_window, qtbot, mo
     fit_and_wait(qtbot, main_window)
     path = tmp_path / "out.csv"
     answer_file_dialogs(monkeypatch, path)
-    with qtbot.waitSignal(main_window.state.jobs.finished, timeout=20_000):
+    saved = lambda event: event.kind == "save"  # noqa: E731 (the runner also finishes derived results)
+    with qtbot.waitSignal(main_window.state.jobs.finished, timeout=20_000, check_params_cb=saved):
         main_window.actions.named["save_data"].trigger()
     table = load_csv(path)
     assert table.columns == ("x", "y", "class", "label", "p_1", "p_2")
@@ -254,7 +255,6 @@ def test_apply_a_model_file_to_data_of_its_dimension(main_window, qtbot, monkeyp
     np.testing.assert_array_equal(fit.mixture.means, model.means)
     assert fit.step.log_likelihood == pytest.approx(float(np.mean(model.logpdf(points))))
     main_window.plot.flush()
-    main_window.plot.labeller.finish()
     np.testing.assert_array_equal(main_window.plot.point_labels().labels, model.predict(points))
 
 

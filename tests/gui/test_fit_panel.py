@@ -9,8 +9,9 @@ from gmm_desktop.core.compare import compare
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import VALUE_ROLE, FitParamsModel
-from gmm_desktop.gui.panels.fit_panel import KL_SAMPLES, FitPanel, trace_y_range
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.gui.panels.fit_panel import FitPanel, trace_y_range
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.derived import KL_SAMPLES
 
 TIMEOUT = 30_000
 

@@ -12,7 +12,7 @@ from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.files.import_dialog import ImportDialog
 from gmm_desktop.gui.files.import_flow import ImportFlow
 from gmm_desktop.gui.files.preview_model import BAD_BRUSH
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.workspace.data import Dataset
 
 TIMEOUT = 20_000
 
@@ -122,7 +122,7 @@ def test_no_column_disables_ok_and_one_column_shows_it_on_both_axes(open_dialog,
     assert dialog.axes_note.isVisible()
     click(qtbot, dialog.ok_button)
     data = dialog.result_dataset()
-    assert data.points.shape == (25, 1) and data.display == (0, 0)
+    assert data.points.shape == (25, 1) and dialog.options().display == (0, 0)
 
 
 def test_known_labels_give_ari_ready_codes(open_dialog, good_csv, qtbot):

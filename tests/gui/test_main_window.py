@@ -7,7 +7,7 @@ from PySide6.QtGui import QImage
 
 from gmm_desktop.core.density import contour_levels, contour_lines, default_view_range
 from gmm_desktop.core.mixture import article_demo, preset
-from gmm_desktop.gui.app.main_window import N_CONTOUR_LEVELS, target_grid
+from gmm_desktop.workspace.derived import N_CONTOUR_LEVELS, target_grid
 
 
 def test_shows_the_article_demo_density(main_window):
@@ -80,7 +80,7 @@ def test_view_menu_toggles_layers(main_window):
     assert not main_window.plot.color_bar.isVisible()
     toggles["contours"].trigger()
     assert all(curve.isVisible() for curve in main_window.plot.contour_curves if curve.getData()[0].size)
-    assert set(toggles) <= set(main_window.plot.layer_names())
+    assert set(toggles) <= set(main_window.plot.layers)
 
 
 def test_menus_exist(main_window):
@@ -91,6 +91,7 @@ def test_menus_exist(main_window):
 def test_new_target_redraws(main_window):
     mixture = preset("many small clusters")
     main_window.state.set_target(mixture, "Many small clusters")
+    main_window.flush()  # the density is computed on a worker
     np.testing.assert_allclose(main_window.plot.density_image.image, target_grid(mixture).values)
     assert "Many small clusters" in main_window.windowTitle()
 

@@ -1,5 +1,5 @@
 """The sample cloud: scatter groups per component equal to the core's predict(), uncertainty steps,
-the raster above the state's limit, and the time-sliced labeller behind the colours."""
+and the raster above the workspace's limit."""
 
 import numpy as np
 import pyqtgraph as pg
@@ -8,9 +8,9 @@ import pytest
 from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.gui.plot.cloud import bin_points, encode_raster, raster_lut
-from gmm_desktop.gui.plot.labels import Labeller
 from gmm_desktop.gui.plot.palette import PLAIN_POINT, UNCERTAINTY_LEVELS, component_rgb
-from gmm_desktop.gui.state.app_state import SCATTER_LIMIT, Dataset, FitState, _GrowingPoints
+from gmm_desktop.workspace.data import SCATTER_LIMIT, Dataset, GrowingPoints
+from gmm_desktop.workspace.results import FitState
 
 
 def final_fit(X: np.ndarray, k: int = 2) -> FitState:
@@ -31,10 +31,10 @@ def samples() -> np.ndarray:
 
 def test_cluster_scatter_groups_equal_predict(plot, samples):
     fit = final_fit(samples)
-    plot.set_target(article_demo())
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(fit)
-    plot.set_colouring("cluster")
+    plot.state.set_target(article_demo())
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(fit)
+    plot.state.set_colouring("cluster")
     plot.flush()
     assert plot.cloud.drawn_as == "scatter"
     assert not plot.cloud.raster_image.isVisible()
@@ -51,22 +51,22 @@ def test_cluster_scatter_groups_equal_predict(plot, samples):
 
 
 def test_plain_colouring_is_one_item_with_every_point(plot, samples):
-    plot.set_fit(final_fit(samples))
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_colouring("plain")
+    plot.state.set_fit(final_fit(samples))
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_colouring("plain")
     plot.flush()
     (colour, x, y), *rest = plot.cloud.scatter_groups()
     assert not rest
     assert colour == PLAIN_POINT
     np.testing.assert_allclose(np.column_stack([x, y]), samples, rtol=1e-6)
-    assert plot.labeller.result() is None  # plain needs no P(i|x)
+    assert plot.state.workspace.derived.labels is None  # plain needs no P(i|x)
 
 
 def test_uncertainty_steps_follow_one_minus_max_responsibility(plot, samples):
     fit = final_fit(samples)
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(fit)
-    plot.set_colouring("uncertainty")
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(fit)
+    plot.state.set_colouring("uncertainty")
     plot.flush()
     uncertainty = 1.0 - fit.mixture.responsibilities(samples).max(axis=1)
     labels = plot.point_labels()
@@ -85,33 +85,35 @@ def test_uncertainty_steps_follow_one_minus_max_responsibility(plot, samples):
 
 def test_without_a_fit_points_are_coloured_under_the_target(plot, samples):
     target = article_demo()
-    plot.set_target(target)
-    plot.set_data(Dataset(samples, "exact"))
+    plot.state.set_target(target)
+    plot.state.set_data(Dataset(samples, "exact"))
     plot.flush()
-    assert plot.colouring() == "cluster"
+    assert plot.state.view.colouring == "cluster"
     predicted = target.predict(samples)
     for k, (_, x, _) in enumerate(plot.cloud.scatter_groups()):
         np.testing.assert_allclose(x, samples[predicted == k, 0], rtol=1e-6)
 
 
-def test_no_mixture_at_all_draws_plain(plot, samples):
-    plot.set_data(Dataset(samples, "exact"))
+def test_no_mixture_of_the_datas_dimension_draws_plain(plot):
+    points = np.random.default_rng(0).normal(size=(300, 3))  # a 2-D target, 3-D points, no fit
+    plot.state.set_data(Dataset(points, "exact"))
     plot.flush()
     [(colour, x, _)] = plot.cloud.scatter_groups()
-    assert colour == PLAIN_POINT and len(x) == len(samples)
+    assert colour == PLAIN_POINT and len(x) == len(points)
 
 
 def view_of(plot):
-    return plot._view_geometry()
+    scene = plot._scene()
+    return scene.view_rect, scene.view_pixels
 
 
 def test_raster_above_the_scatter_limit(plot):
     X = article_demo().sample(SCATTER_LIMIT + 5000, 1)[0]
     data = Dataset(X, "exact")
     assert data.cloud_mode == "raster"
-    plot.set_data(data)
-    plot.set_fit(final_fit(X))
-    plot.set_colouring("cluster")
+    plot.state.set_data(data)
+    plot.state.set_fit(final_fit(X))
+    plot.state.set_colouring("cluster")
     plot.flush()
     assert plot.cloud.drawn_as == "raster"
     assert not any(item.isVisible() for item in plot.cloud.scatter_items)
@@ -130,7 +132,7 @@ def test_raster_above_the_scatter_limit(plot):
     codes = image.image.ravel()
     assert set(np.flatnonzero(codes)) == set(bins)
     _, steps = raster_lut([component_rgb(0), component_rgb(1)])
-    np.testing.assert_array_equal(plot.point_labels().labels, plot.fit_mixture().predict(X))
+    np.testing.assert_array_equal(plot.point_labels().labels, plot.state.fit.mixture.predict(X))
     labels = plot.point_labels().labels[inside].astype(int)
     lowest, highest = np.full(codes.size, 99), np.full(codes.size, -1)
     np.minimum.at(lowest, bins, labels)
@@ -142,7 +144,7 @@ def test_raster_above_the_scatter_limit(plot):
 
 def test_raster_follows_the_view(plot, qtbot):
     X = article_demo().sample(SCATTER_LIMIT + 10, 2)[0]
-    plot.set_data(Dataset(X, "exact"))
+    plot.state.set_data(Dataset(X, "exact"))
     plot.flush()
     view_box = plot.plot_item.getViewBox()
     first = plot.cloud.raster_region()
@@ -170,16 +172,16 @@ def test_raster_follows_the_view(plot, qtbot):
 
 def test_a_growing_sample_buffer_is_binned_incrementally(plot):
     target = article_demo()
-    plot.set_target(target)  # cluster colours under the target: labels grow incrementally too
-    buffer = _GrowingPoints(2)
+    plot.state.set_target(target)  # cluster colours under the target: labels grow incrementally too
+    buffer = GrowingPoints(2)
     buffer.append(target.sample(SCATTER_LIMIT + 1000, 1)[0], np.zeros(SCATTER_LIMIT + 1000, dtype=np.int64))
     buffer.append(target.sample(10, 2)[0], np.zeros(10, dtype=np.int64))  # room to grow in place
-    plot.set_data(Dataset(buffer.view()[0], "mcmc", chain_ids=buffer.view()[1]))
+    plot.state.set_data(Dataset(buffer.view()[0], "mcmc", chain_ids=buffer.view()[1]))
     plot.flush()
     columns = plot.cloud._xs
     buffer.append(target.sample(3000, 3)[0], np.zeros(3000, dtype=np.int64))
     grown = buffer.view()[0]
-    plot.set_data(Dataset(grown, "mcmc", chain_ids=buffer.view()[1]))
+    plot.state.set_data(Dataset(grown, "mcmc", chain_ids=buffer.view()[1]))
     plot.flush()
     assert plot.cloud._xs is columns  # the old rows were not converted again
     region = plot.cloud.raster_region()
@@ -192,10 +194,10 @@ def test_a_growing_sample_buffer_is_binned_incrementally(plot):
 
 def test_a_growing_scatter_adds_only_the_new_points(plot, monkeypatch):
     target = article_demo()
-    plot.set_target(target)
-    buffer = _GrowingPoints(2)
+    plot.state.set_target(target)
+    buffer = GrowingPoints(2)
     buffer.append(target.sample(900, 1)[0], np.zeros(900, dtype=np.int64))
-    plot.set_data(Dataset(buffer.view()[0], "mcmc"))
+    plot.state.set_data(Dataset(buffer.view()[0], "mcmc"))
     plot.flush()
     redrawn = []
     original = pg.ScatterPlotItem.setData
@@ -208,7 +210,7 @@ def test_a_growing_scatter_adds_only_the_new_points(plot, monkeypatch):
     monkeypatch.setattr(pg.ScatterPlotItem, "setData", spy)
     buffer.append(target.sample(100, 2)[0], np.zeros(100, dtype=np.int64))
     grown = buffer.view()[0]
-    plot.set_data(Dataset(grown, "mcmc"))
+    plot.state.set_data(Dataset(grown, "mcmc"))
     plot.flush()
     assert redrawn == []  # appended with addPoints, not redrawn
     predicted = target.predict(grown)
@@ -217,9 +219,9 @@ def test_a_growing_scatter_adds_only_the_new_points(plot, monkeypatch):
 
 
 def test_clearing_the_data_removes_the_cloud(plot, samples):
-    plot.set_data(Dataset(samples, "exact"))
+    plot.state.set_data(Dataset(samples, "exact"))
     plot.flush()
-    plot.set_data(None)
+    plot.state.set_data(None)
     plot.flush()
     assert plot.cloud.drawn_as is None
     assert not any(item.isVisible() for item in plot.cloud.scatter_items)
@@ -237,84 +239,20 @@ def test_encode_raster_leaves_empty_bins_transparent():
     assert tuple(lut[codes[0], :3]) == (4, 5, 6)
 
 
-# ---------------------------------------------------------------------------------------------- labeller
-def test_labeller_works_off_the_gui_thread_and_signals_when_done(app, qtbot):
-    mixture = article_demo()
-    X = mixture.sample(200_000, 4)[0]
-    labeller = Labeller()
-    with qtbot.waitSignal(labeller.ready, timeout=10_000):
-        labeller.request(mixture, X)
-        assert labeller.pending() and labeller.result() is None  # not finished inside request()
-    assert labeller.is_current(mixture, X)
-    np.testing.assert_array_equal(labeller.result().labels, mixture.predict(X))
-
-
-def test_labeller_serves_the_newest_request_after_the_running_one(app, qtbot):
-    mixture = article_demo()
-    first, second, third = (mixture.sample(100_000, s)[0] for s in (1, 2, 3))
-    labeller = Labeller()
-    labeller.request(mixture, first)
-    labeller.request(mixture, second)
-    labeller.request(mixture, third)  # replaces `second`, which never runs
-    qtbot.waitUntil(lambda: not labeller.pending(), timeout=10_000)
-    assert labeller.is_current(mixture, third)
-    np.testing.assert_array_equal(labeller.result().labels, mixture.predict(third))
-
-
-def test_labeller_only_labels_the_new_tail_of_a_growing_buffer(app, monkeypatch):
-    mixture = article_demo()
-    buffer = _GrowingPoints(2)
-    buffer.append(mixture.sample(3000, 1)[0], np.zeros(3000, dtype=np.int64))
-    buffer.append(mixture.sample(100, 5)[0], np.zeros(100, dtype=np.int64))  # capacity now 6000
-    labeller = Labeller()
-    labeller.request(mixture, buffer.view()[0])
-    assert not labeller.pending()
-    buffer.append(mixture.sample(500, 2)[0], np.zeros(500, dtype=np.int64))
-    grown = buffer.view()[0]
-    seen = []
-    original = type(mixture).weighted_log_prob
-    monkeypatch.setattr(type(mixture), "weighted_log_prob", lambda self, x: seen.append(len(x)) or original(self, x))
-    labeller.request(mixture, grown)
-    assert seen == [500]
-    np.testing.assert_array_equal(labeller.result().labels, mixture.predict(grown))
-
-
-def test_labeller_cancel_drops_a_running_pass_and_finish_completes_one(app, qtbot):
-    mixture = article_demo()
-    X, Y = (mixture.sample(300_000, s)[0] for s in (6, 7))
-    labeller = Labeller()
-    labeller.request(mixture, X)
-    labeller.cancel()
-    assert not labeller.pending() and labeller.result() is None
-    labeller.request(mixture, X)
-    labeller.request(mixture, Y)
-    labeller.finish()  # both passes, in order, on the calling thread's watch
-    assert not labeller.pending() and labeller.is_current(mixture, Y)
-    np.testing.assert_array_equal(labeller.result().labels, mixture.predict(Y))
-    with qtbot.assertNotEmitted(labeller.ready, wait=100):
-        pass  # the worker's late hand-back of X is ignored, not announced
-
-
-def test_labeller_clears_on_a_dimension_mismatch(app):
-    labeller = Labeller()
-    labeller.request(article_demo(), np.zeros((10, 3)))
-    assert labeller.result() is None and not labeller.pending()
-
-
 def test_image_fades_under_points(plot, samples):
     assert plot.density_image.opacity() == 1.0
-    plot.set_data(Dataset(samples, "exact"))
+    plot.state.set_data(Dataset(samples, "exact"))
     plot.flush()
     assert plot.density_image.opacity() < 0.5
-    plot.set_layer_visible("points", False)
+    plot.state.set_layer_visible("points", False)
     assert plot.density_image.opacity() == 1.0
 
 
 def test_three_dimensional_data_shows_the_chosen_columns(plot):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(500, 3))
-    plot.set_data(Dataset(X, "file", columns=("a", "b", "c"), display=(2, 0)))
-    plot.set_colouring("plain")
+    plot.state.set_data(Dataset(X, "file", columns=("a", "b", "c")), (2, 0))
+    plot.state.set_colouring("plain")
     plot.flush()
     [(_, x, y)] = plot.cloud.scatter_groups()
     np.testing.assert_allclose(x, X[:, 2], rtol=1e-6)

@@ -6,10 +6,13 @@ from PySide6.QtCore import Qt
 
 from gmm_desktop.core.em import EMSettings, em_steps
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.gui.plot.contours import FIT_LEVELS
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 from gmm_desktop.gui.plot.ellipses import ellipse_points
-from gmm_desktop.gui.plot.layers import LAYER_NAMES
-from gmm_desktop.gui.state.app_state import Dataset, FitState
+from gmm_desktop.gui.plot.mixture_plot import layer_shown
+from gmm_desktop.gui.plot.registry import LAYER_NAMES
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.derived import FIT_LEVELS
+from gmm_desktop.workspace.results import FitState
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,7 @@ def assert_is_ellipse(x: np.ndarray, y: np.ndarray, mean: np.ndarray, cov: np.nd
 
 def test_target_ellipses_are_the_covariance_eigen_decomposition(plot):
     target = article_demo()
-    plot.set_target(target)
+    plot.state.set_target(target)
     plot.flush()
     for k in range(2):
         for n_sigma in (1.0, 2.0):
@@ -51,10 +54,10 @@ def test_target_ellipses_are_the_covariance_eigen_decomposition(plot):
 
 
 def test_fit_ellipses_follow_every_em_step(plot, samples, steps):
-    plot.set_data(Dataset(samples, "exact"))
+    plot.state.set_data(Dataset(samples, "exact"))
     previous = None
     for step in (steps[0], steps[3], steps[-1]):
-        plot.set_fit(FitState(step, ()))
+        plot.state.set_fit(FitState(step, ()))
         plot.flush()
         curve = plot.fit_ellipses.curve(0, 2.0)
         assert curve.opts["pen"].style() == Qt.PenStyle.SolidLine
@@ -67,13 +70,13 @@ def test_fit_ellipses_follow_every_em_step(plot, samples, steps):
 
 
 def test_fitted_contours_are_drawn_and_cleared(plot, samples, steps):
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(FitState(steps[-1], ()))
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(FitState(steps[-1], ()))
     plot.flush()
     drawn = [curve for curve in plot.fit_contours.curves if curve.isVisible()]
     assert len(drawn) == FIT_LEVELS
     assert all(curve.getData()[0].size > 10 for curve in drawn)
-    plot.set_fit(None)
+    plot.state.set_fit(None)
     plot.flush()
     assert not any(curve.isVisible() for curve in plot.fit_contours.curves)
     assert plot.fit_ellipses.n_components == 0
@@ -82,9 +85,9 @@ def test_fitted_contours_are_drawn_and_cleared(plot, samples, steps):
 
 def test_fewer_components_hide_the_extra_ellipses(plot):
     three = Mixture.from_2d([1, 1, 1], [[0, 0], [2, 0], [0, 2]], [[1, 1]] * 3, [0, 0, 0])
-    plot.set_target(three)
+    plot.state.set_target(three)
     plot.flush()
-    plot.set_target(article_demo())
+    plot.state.set_target(article_demo())
     plot.flush()
     visible = [item for item in plot.target_ellipses.items() if item.isVisible()]
     assert len(visible) == 4
@@ -96,8 +99,8 @@ def test_ellipses_of_higher_dimensional_fits_use_the_shown_marginal(plot):
     rng = np.random.default_rng(2)
     X = np.concatenate([rng.normal(0, 1, (400, 3)), rng.normal(4, 0.5, (400, 3))])
     step = next(iter(em_steps(X, EMSettings(n_components=2, seed=0))))
-    plot.set_data(Dataset(X, "file", columns=("a", "b", "c"), display=(2, 1)))
-    plot.set_fit(FitState(step, ()))
+    plot.state.set_data(Dataset(X, "file", columns=("a", "b", "c")), (2, 1))
+    plot.state.set_fit(FitState(step, ()))
     plot.flush()
     marginal = step.mixture.marginal((2, 1))
     x, y = plot.fit_ellipses.curve(1, 1.0).getData()
@@ -113,42 +116,47 @@ def test_ellipse_points_match_the_formula():
 def test_chain_path_marks_accepted_and_rejected_steps(plot):
     points = np.array([[0.0, 0.0], [0.5, 0.2], [0.5, 0.2], [1.0, -0.3], [1.0, -0.3]])
     accepted = np.array([True, True, False, True, False])
-    plot.set_chain_path(points, accepted)
-    plot.flush()
+    plot.state.set_layer_visible("chain_path", True)  # off by default: it clutters the cloud
     layer = plot.chain_path
+    layer.set_path(points, accepted)
+    plot.flush()
     np.testing.assert_array_equal(np.column_stack(layer.path.getData()), points)
     np.testing.assert_array_equal(np.column_stack(layer.accepted.getData()), points[accepted])
     np.testing.assert_array_equal(np.column_stack(layer.rejected.getData()), points[~accepted])
     assert layer.rejected.opts["symbol"] == "x"
     assert layer.path.isVisible() and layer.rejected.isVisible()
-    plot.set_chain_path_visible(False)
+    plot.state.set_layer_visible("chain_path", False)
     assert not any(item.isVisible() for item in layer.items())
-    plot.set_chain_path_visible(True)
+    plot.state.set_layer_visible("chain_path", True)
     assert layer.path.isVisible()
-    plot.set_chain_path(None, None)
+    layer.set_path(None, None)
     plot.flush()
     assert not any(item.isVisible() for item in layer.items())
 
 
-def test_chain_path_without_acceptance_flags(plot):
-    points = np.array([[0.0, 0.0], [1.0, 1.0]])
-    plot.set_chain_path(points)
+def test_chain_path_of_a_sampler_run_without_acceptance_flags(plot, qtbot):
+    plot.state.set_layer_visible("chain_path", True)
+    plot.state.start_sampling(SamplerSettings(n_steps=300, thin=1, seed=0))
+    qtbot.waitUntil(lambda: not plot.state.jobs.is_running("sampler"), timeout=20_000)
     plot.flush()
+    points = plot.state.data.points[-200:]  # chain 0's last kept samples
     np.testing.assert_array_equal(np.column_stack(plot.chain_path.path.getData()), points)
     assert not plot.chain_path.accepted.isVisible() and not plot.chain_path.rejected.isVisible()
     assert plot.chain_path.current.isVisible()
     assert "chain: last steps" in plot.key.labels()
     with pytest.raises(ValueError, match="accepted"):
-        plot.set_chain_path(points, np.array([True]))
+        plot.chain_path.set_path(points, np.array([True]))
 
 
 def test_every_layer_toggles(plot, samples, steps):
-    plot.set_target(article_demo())
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(FitState(steps[-1], ()))
-    plot.set_chain_path(samples[:20], np.ones(20, dtype=bool))
+    plot.state.set_target(article_demo())
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(FitState(steps[-1], ()))
+    plot.state.set_layer_visible("chain_path", True)
     plot.flush()
-    assert plot.layer_names() == LAYER_NAMES
+    plot.chain_path.set_path(samples[:20], np.ones(20, dtype=bool))
+    plot.flush()
+    assert tuple(plot.layers) == LAYER_NAMES
     groups = {
         "points": plot.cloud.scatter_items[:1],
         "target_ellipses": [plot.target_ellipses.curve(0, 1.0)],
@@ -162,36 +170,36 @@ def test_every_layer_toggles(plot, samples, steps):
     }
     for name, items in groups.items():
         assert all(item.isVisible() for item in items), name
-        plot.set_layer_visible(name, False)
+        plot.state.set_layer_visible(name, False)
         assert not any(item.isVisible() for item in items), name
-        assert not plot.layer_visible(name)
-        plot.set_layer_visible(name, True)
+        assert not layer_shown(plot.state.view, name)
+        plot.state.set_layer_visible(name, True)
         plot.flush()
         assert all(item.isVisible() for item in items), name
-    with pytest.raises(ValueError, match="unknown layer"):
-        plot.set_layer_visible("nonsense", True)
 
 
 def test_new_points_respect_a_hidden_layer(plot, samples):
-    plot.set_layer_visible("points", False)
-    plot.set_data(Dataset(samples, "exact"))
+    plot.state.set_layer_visible("points", False)
+    plot.state.set_data(Dataset(samples, "exact"))
     plot.flush()
     assert plot.cloud.scatter_groups()  # drawn, but not shown
     assert not any(item.isVisible() for item in plot.cloud.scatter_items)
 
 
 def test_key_names_what_is_shown(plot, samples, steps):
+    plot.state.set_layer_visible("target_ellipses", False)
     plot.flush()
-    assert not plot.key.legend.isVisible()
-    plot.set_target(article_demo())
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(FitState(steps[-1], ()))
-    plot.set_colouring("uncertainty")
+    assert not plot.key.legend.isVisible()  # nothing shown that needs a key
+    plot.state.set_layer_visible("target_ellipses", True)
+    plot.state.set_target(article_demo())
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(FitState(steps[-1], ()))
+    plot.state.set_colouring("uncertainty")
     plot.flush()
     labels = plot.key.labels()
     assert labels[:2] == ["target 1σ, 2σ", "fit 1σ, 2σ"]
     assert any("uncertain" in label for label in labels)
-    plot.set_colouring("cluster")
+    plot.state.set_colouring("cluster")
     plot.flush()
     assert not any("uncertain" in label for label in plot.key.labels())
 
@@ -199,9 +207,9 @@ def test_key_names_what_is_shown(plot, samples, steps):
 def test_export_contains_the_new_layers(plot, samples, steps, tmp_path):
     from gmm_desktop.gui.plot.export import export_plot
 
-    plot.set_target(article_demo())
-    plot.set_data(Dataset(samples, "exact"))
-    plot.set_fit(FitState(steps[-1], ()))
+    plot.state.set_target(article_demo())
+    plot.state.set_data(Dataset(samples, "exact"))
+    plot.state.set_fit(FitState(steps[-1], ()))
     plot.flush()
     svg, png = tmp_path / "view.svg", tmp_path / "view.png"
     export_plot(plot.ci, svg)

@@ -12,10 +12,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from gmm_desktop.core.em import EMSettings, em_steps
-from gmm_desktop.core.mixture import article_demo
+from gmm_desktop.core.mixture import article_demo, preset
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.palette import component_hex
-from gmm_desktop.gui.state.app_state import Dataset, FitState
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.results import FitState
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
@@ -49,24 +50,24 @@ def fitted(n_components: int = 2) -> tuple[np.ndarray, FitState]:
 # ---------------------------------------------------------------------------------------------- probe
 def test_probe_is_the_fit_responsibilities(plot):
     X, fit = fitted(3)
-    plot.set_target(article_demo())
-    plot.set_data(Dataset(X, "exact"))
-    plot.set_fit(fit)
+    plot.state.set_target(article_demo())
+    plot.state.set_data(Dataset(X, "exact"))
+    plot.state.set_fit(fit)
     for x, y in [(0.0, 0.0), (-1.0, -1.0), (2.5, 3.0)]:
         np.testing.assert_allclose(plot.probe(x, y), fit.mixture.responsibilities(np.array([[x, y]]))[0])
     assert len(plot.probe(0.0, 0.0)) == 3
 
 
 def test_probe_uses_the_target_without_a_fit(plot):
-    assert plot.probe(0.0, 0.0) == []
-    target = article_demo()
-    plot.set_target(target)
+    np.testing.assert_allclose(plot.probe(0.0, 0.0), article_demo().responsibilities(np.zeros((1, 2)))[0])
+    target = preset("well separated")
+    plot.state.set_target(target)
     np.testing.assert_allclose(plot.probe(0.5, 0.5), target.responsibilities(np.array([[0.5, 0.5]]))[0])
 
 
 def test_hover_shows_the_readout_and_emits_probed(plot, qtbot):
     target = article_demo()
-    plot.set_target(target)
+    plot.state.set_target(target)
     plot.flush()
     with qtbot.waitSignal(plot.probed) as probed:
         move(plot, pixel(plot, 0.5, 1.0))
@@ -77,12 +78,12 @@ def test_hover_shows_the_readout_and_emits_probed(plot, qtbot):
     html = plot.readout.html()
     assert f"P(1|x)={probabilities[0]:.2f}" in html and f"P(2|x)={probabilities[1]:.2f}" in html
     assert component_hex(1) in html and "target" in html
-    plot.set_layer_visible("readout", False)
+    plot.state.set_layer_visible("readout", False)
     assert not plot.readout.text.isVisible()
 
 
 def test_click_emits_probed(plot, qtbot):
-    plot.set_target(article_demo())
+    plot.state.set_target(article_demo())
     plot.flush()
     at = pixel(plot, -1.0, -1.0)
     with qtbot.waitSignal(plot.probed) as probed:
@@ -92,7 +93,7 @@ def test_click_emits_probed(plot, qtbot):
 
 
 def test_leaving_the_plot_area_hides_the_readout(plot, qtbot):
-    plot.set_target(article_demo())
+    plot.state.set_target(article_demo())
     plot.flush()
     move(plot, pixel(plot, 0.0, 0.0))
     assert plot.readout.text.isVisible()
@@ -117,7 +118,7 @@ def drag(plot, qtbot, path: list[tuple[float, float]], during=None) -> None:
 
 def test_dragging_a_target_mean_emits_live_and_finished_positions(plot, qtbot):
     target = article_demo()
-    plot.set_target(target)
+    plot.state.set_target(target)
     plot.flush()
     emitted = []
     plot.mean_dragged.connect(lambda k, xy, finished: emitted.append((k, xy, finished)))
@@ -132,14 +133,14 @@ def test_dragging_a_target_mean_emits_live_and_finished_positions(plot, qtbot):
     assert live[-1] == pytest.approx(path[-1], abs=0.03)
     assert not plot.is_dragging()
     # The plot reports; it does not edit: the target (and, after a redraw, the handle) stays.
-    plot.set_target(target)
+    plot.state.set_target(target)
     plot.flush()
     np.testing.assert_allclose(plot.handles.positions(), target.means)
 
 
 def test_set_target_during_a_drag_does_not_break_it(plot, qtbot):
     target = article_demo()
-    plot.set_target(target)
+    plot.state.set_target(target)
     plot.flush()
     emitted = []
     plot.mean_dragged.connect(lambda k, xy, finished: emitted.append((k, xy, finished)))
@@ -149,7 +150,7 @@ def test_set_target_during_a_drag_does_not_break_it(plot, qtbot):
         # What the window does with a live drag: the target follows, the plot is told at once.
         if emitted:
             _, (x, y), _ = emitted[-1]
-            plot.set_target(target.with_component(0, target.weights[0], np.array([x, y]), target.covariances[0]))
+            plot.state.set_target(target.with_component(0, target.weights[0], np.array([x, y]), target.covariances[0]))
             plot.flush()
             seen_dragging.append(plot.is_dragging())
 
@@ -165,7 +166,7 @@ def test_set_target_during_a_drag_does_not_break_it(plot, qtbot):
 
 
 def test_dragging_empty_space_pans_without_reporting(plot, qtbot):
-    plot.set_target(article_demo())
+    plot.state.set_target(article_demo())
     plot.flush()
     emitted = []
     plot.mean_dragged.connect(lambda *args: emitted.append(args))

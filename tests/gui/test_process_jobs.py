@@ -8,6 +8,7 @@ import pytest
 from gmm_desktop.core.mixture import article_demo
 from gmm_desktop.core.samplers.rwmh import SamplerSettings, run_sampler, sample_all
 from gmm_desktop.gui.state.jobs import JobRunner
+from gmm_desktop.gui.state.kinds import JobKind
 from gmm_desktop.gui.state.process_jobs import WorkerProcessError, records_from_process
 
 
@@ -39,7 +40,7 @@ def test_runner_reports_child_errors_as_failed(app, qtbot):
     runner = JobRunner()
     bad = SamplerSettings(n_steps=100, start=np.zeros(3))
     with qtbot.waitSignal(runner.failed, timeout=20_000) as failed:
-        runner.start("sampler", partial(run_sampler, article_demo(), bad), in_process=True)
+        runner.start(JobKind.SAMPLER, partial(run_sampler, article_demo(), bad))  # a child-process kind
     message, _ = failed.args[0].payload
     assert message.startswith("ValueError: ")
     assert runner.shutdown()

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit
 
 from gmm_desktop.core.samplers.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
 from gmm_desktop.gui.app.application import dispose
-from gmm_desktop.gui.panels.sampler_panel import SamplerPanel, chain_diagnostics, one_chain
+from gmm_desktop.gui.panels.sampler_panel import SamplerPanel, one_chain
+from gmm_desktop.workspace.derived import chain_diagnostics
 
 TIMEOUT = 20_000
 
@@ -182,12 +183,13 @@ def test_diagnostics_use_the_newest_samples_only():
     rng = np.random.default_rng(1)
     points = rng.normal(size=(3000, 2))
     chain_ids = np.tile(np.arange(3), 1000)
-    ess, rhat, used = chain_diagnostics(points, chain_ids, 3, limit=600)
-    assert used == 600
+    diagnostics = chain_diagnostics(points, chain_ids, 3, limit=600)
+    assert (diagnostics.used, diagnostics.n_points) == (600, 3000)
     tail = to_chains(points[-600:], chain_ids[-600:])
-    np.testing.assert_allclose(ess, effective_sample_size(tail))
-    np.testing.assert_allclose(rhat, split_rhat(tail))
-    assert chain_diagnostics(points[:3], chain_ids[:3], 3) == (None, None, 0)
+    np.testing.assert_allclose(diagnostics.ess, effective_sample_size(tail))
+    np.testing.assert_allclose(diagnostics.rhat, split_rhat(tail))
+    too_few = chain_diagnostics(points[:3], chain_ids[:3], 3)
+    assert (too_few.ess, too_few.rhat, too_few.used) == (None, None, 0)
 
 
 def test_one_chain_view_equals_the_cores_mask():

@@ -10,7 +10,7 @@ from gmm_desktop.core.selection import best, sweep
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.candidates_model import VALUE_ROLE, CandidatesModel
 from gmm_desktop.gui.panels.selection_panel import SIGN_NOTE, SelectionPanel, degenerate_positions, scale_range
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.workspace.data import Dataset
 
 TIMEOUT = 60_000
 STATUS = 6

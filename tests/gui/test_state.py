@@ -6,7 +6,8 @@ import pytest
 from gmm_desktop.core.em import EMSettings, fit
 from gmm_desktop.core.mixture import article_demo, preset
 from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
-from gmm_desktop.gui.state.app_state import SCATTER_LIMIT, Dataset
+from gmm_desktop.core.selection import SelectionSettings
+from gmm_desktop.workspace.data import SCATTER_LIMIT, Dataset
 
 
 def wait_idle(qtbot, state, kind, timeout=20_000):
@@ -85,7 +86,7 @@ def test_fit_without_points_says_why(state, qtbot):
 def test_selection_streams_candidates_and_use_this_model(state, qtbot):
     points, _ = article_demo().sample(1500, 8)
     state.set_data(Dataset(points, "file"))
-    state.start_selection(range(1, 4), ("full", "diag"), "bic", EMSettings(seed=0))
+    state.start_selection(SelectionSettings(1, 3, ("full", "diag"), "bic", seed=0))
     wait_idle(qtbot, state, "selection")
     assert [(c.n_components, c.covariance_type) for c in state.candidates] == [
         (k, t) for k in (1, 2, 3) for t in ("full", "diag")
@@ -123,7 +124,7 @@ def test_samples_remember_the_target_that_made_them(state, qtbot):
 def test_a_new_fit_keeps_the_model_selection_results(state, qtbot):
     points, _ = article_demo().sample(600, 2)
     state.set_data(Dataset(points, "file"))
-    state.start_selection(range(1, 3), ("full",), "bic", EMSettings(seed=0))
+    state.start_selection(SelectionSettings(1, 2, ("full",), "bic", seed=0))
     wait_idle(qtbot, state, "selection")
     state.start_fit(EMSettings(n_components=3))
     wait_idle(qtbot, state, "fit")

@@ -96,9 +96,11 @@ def test_edit_a_cell_changes_the_density_and_undo_restores_it(main_window, qtbot
     index = model.index(0, 1)  # mean x of component 1
     assert model.setData(index, "-2.5", Qt.ItemDataRole.EditRole)
     assert main_window.state.target.means[0, 0] == -2.5
+    main_window.flush()  # the density is computed on a worker
     assert not np.array_equal(main_window.plot.density_image.image, before)
     main_window.actions.named["undo"].trigger()
     np.testing.assert_array_equal(main_window.state.target.means, article_demo().means)
+    main_window.flush()
     np.testing.assert_allclose(main_window.plot.density_image.image, before)
     main_window.actions.named["redo"].trigger()
     assert main_window.state.target.means[0, 0] == -2.5
@@ -141,13 +143,13 @@ def test_close_during_a_job_stops_and_joins_it(app, qtbot, kind):
         window.sampler_panel.steps_spin.setValue(5_000_000)
         window.actions.named["sample"].trigger()
     else:
-        from gmm_desktop.gui.state.app_state import Dataset
+        from gmm_desktop.workspace.data import Dataset
 
         window.state.set_data(Dataset(points, "file"))
         window.actions.named["fit" if kind == "fit" else "select"].trigger()
     qtbot.waitUntil(lambda: window.state.jobs.is_running(kind))
     window.close()
-    assert window.state.jobs.pool.activeThreadCount() == 0
+    assert window.state.jobs.active_threads() == 0
     assert window.state.jobs.running_kinds() == []
     dispose(window)
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gmm_desktop.core.em.init import blas_single_thread
 from gmm_desktop.core.em.params import GaussianParams
 from gmm_desktop.core.em.records import EMResult, EMStep, RestartSummary, finish, make_step
+from gmm_desktop.core.threads import blas_single_thread
 
 if TYPE_CHECKING:
     from gmm_desktop.core.em.data_pass import DataPass

@@ -9,27 +9,16 @@ scikit-learn is imported here, when an initialisation first runs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gmm_desktop.core.em.params import EPS10, GaussianParams, m_step, make_params, stats_from_resp
+from gmm_desktop.core.threads import blas_single_thread
 
 if TYPE_CHECKING:
     from gmm_desktop.core.em.settings import EMSettings
-
-
-def blas_single_thread() -> AbstractContextManager:
-    """Limit BLAS to one thread around scikit-learn calls (busy-waiting BLAS threads slow the
-    numba threads that follow), unless the entry point already set OPENBLAS_NUM_THREADS=1."""
-    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(1, "blas")
 
 
 def _one_hot(n: int, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

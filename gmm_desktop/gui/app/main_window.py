@@ -1,8 +1,8 @@
 """The main window: the plot in the middle, one dock per concern, menus, shortcuts, status bar.
 
 It composes; it does not compute. Panels and the plot listen to `AppState`; the window routes the
-plot's drags to undoable target edits, shows what is running in the status bar, and on close stops
-and joins every job before saving the layout.
+plot's drags to undoable target edits, frames a new target, shows what is running in the status bar,
+and on close stops and joins every job before remembering the layout and the settings.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import (
@@ -22,42 +21,29 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_desktop import __version__
-from gmm_desktop.core.density import DensityGrid, contour_levels, contour_lines, default_view_range, density_grid
-from gmm_desktop.core.mixture import Mixture
+from gmm_desktop.core.density import default_view_range
 from gmm_desktop.gui.app.menus import build_menus
 from gmm_desktop.gui.files.document import AskToSave, ask_with_message_box
 from gmm_desktop.gui.files.file_actions import FileActions
 from gmm_desktop.gui.panels.fit_panel import FitPanel
-from gmm_desktop.gui.panels.forms import JobPanel, scrolling
+from gmm_desktop.gui.panels.forms import scrolling
+from gmm_desktop.gui.panels.job_panel import JobPanel
 from gmm_desktop.gui.panels.paint_panel import PaintPanel
 from gmm_desktop.gui.panels.sampler_panel import SamplerPanel
 from gmm_desktop.gui.panels.selection_panel import SelectionPanel
 from gmm_desktop.gui.panels.target_panel import TargetPanel
 from gmm_desktop.gui.plot.export import export_plot
-from gmm_desktop.gui.plot.mixture_plot import MixturePlot
+from gmm_desktop.gui.plot.mixture_plot import MixturePlot, layer_shown
 from gmm_desktop.gui.plot.paint_tool import PaintTool
 from gmm_desktop.gui.plot.surface import SurfaceView
 from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.gui.state.commands import TargetEditor
+from gmm_desktop.gui.state.kinds import KINDS
+from gmm_desktop.workspace.results import TargetDensity
 
-GRID_SIDE = 300
-N_CONTOUR_LEVELS = 10
-# The density image reaches past the framed region (3 sigma) so no edge shows when the aspect
-# lock widens the view; beyond 4.5 sigma a component is below 1e-4 of its peak.
-GRID_SIGMAS = 4.5
-CHAIN_TAIL = 200
-"""How many of chain 0's last kept samples the chain-path overlay shows."""
 TABBED_WITH = {"selection": "fit", "surface": "fit", "paint": "fit"}
 """Docks that share a place with another as tabs (one tab group: with two, Qt 6.11 left an orphan
 tab bar drawn over the plot)."""
-JOB_NAMES = {
-    "sampler": "Sampling",
-    "fit": "Fitting",
-    "selection": "Selecting models",
-    "preload": "Preparing",
-    "load": "Loading",
-    "save": "Saving",
-}
 
 
 def dropped_path(mime: QMimeData) -> Path | None:
@@ -66,12 +52,9 @@ def dropped_path(mime: QMimeData) -> Path | None:
     return Path(urls[0].toLocalFile()) if len(urls) == 1 else None
 
 
-def target_grid(mixture: Mixture) -> DensityGrid:
-    """The density image of a target: square cells, GRID_SIDE cells along the longer side."""
-    x_range, y_range = default_view_range(mixture, GRID_SIGMAS)
-    width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
-    scale = GRID_SIDE / max(width, height)
-    return density_grid(mixture, x_range, y_range, (max(round(height * scale), 2), max(round(width * scale), 2)))
+def _job_name(kind: str) -> str:
+    spec = KINDS.get(kind)
+    return spec.label if spec is not None and spec.label else kind
 
 
 class MainWindow(QMainWindow):
@@ -94,7 +77,7 @@ class MainWindow(QMainWindow):
             self.state.setParent(self)
         self.undo_stack = QUndoStack(self)
         self.editor = TargetEditor(self.state, self.undo_stack)
-        self.plot = MixturePlot(self)
+        self.plot = MixturePlot(self.state, self)
         self.setCentralWidget(self.plot)
         self.target_panel = TargetPanel(self.state, self.undo_stack, editor=self.editor)
         self.sampler_panel = SamplerPanel(self.state)
@@ -109,10 +92,9 @@ class MainWindow(QMainWindow):
         self.actions = build_menus(self)
         self.setAcceptDrops(True)
         self._build_status_bar()
-        self._chain_tail = np.empty((0, 2))
-        self._last_batch = None
         self._connect_state()
         self._on_target_changed(self.state.target)
+        self._on_density_changed(self.state.workspace.derived.target_density)
         if remember_layout:
             self._restore_settings()
         else:
@@ -159,40 +141,30 @@ class MainWindow(QMainWindow):
     def _connect_state(self) -> None:
         state = self.state
         state.target_changed.connect(self._on_target_changed)
-        state.data_changed.connect(self.plot.set_data)
-        state.fit_changed.connect(self.plot.set_fit)
-        state.sampler_changed.connect(self._on_sampler_changed)
+        state.target_density_changed.connect(self._on_density_changed)
         state.busy_changed.connect(self._on_busy_changed)
+        state.view_changed.connect(self._on_view_changed)
         state.job_failed.connect(self._on_job_failed)
         self.plot.mean_dragged.connect(self.editor.drag_mean)
         self.paint_tool.refused.connect(lambda message: self.statusBar().showMessage(message, 8000))
 
     # ---------------------------------------------------------------- state → views
-    def _on_target_changed(self, mixture: Mixture) -> None:
-        grid = target_grid(mixture)
-        self.plot.show_density(grid, contour_lines(grid, contour_levels(grid, N_CONTOUR_LEVELS)))
-        self.plot.set_target(mixture)
-        self.surface.set_density(grid)
+    def _on_target_changed(self, _mixture: object) -> None:
         if not self.plot.is_dragging():
             self.frame_target()
         self._update_title()
-        self.statusBar().showMessage(
-            f"Target: {self.state.target_name}, {mixture.n_components} components, peak density {grid.values.max():.3g}"
-        )
 
-    def _on_sampler_changed(self, status) -> None:
-        """Keep the last CHAIN_TAIL kept samples of chain 0 from each new batch (never a pass over
-        all samples) and hand them to the plot, which draws them when its chain-path layer is shown."""
-        batch = status.last_batch
-        if batch is None:
-            self._chain_tail = np.empty((0, 2))
-        elif batch is not self._last_batch:
-            data = self.state.data
-            dims = list(data.display) if data is not None else [0, 1]
-            new = batch.samples[batch.chain_ids == 0][:, dims]
-            self._chain_tail = np.concatenate([self._chain_tail, new])[-CHAIN_TAIL:]
-        self._last_batch = batch
-        self.plot.set_chain_path(self._chain_tail if len(self._chain_tail) else None, None)
+    def _on_view_changed(self, view) -> None:
+        self.actions.follow(view)
+
+    def _on_density_changed(self, density: TargetDensity | None) -> None:
+        if density is None:
+            return
+        self.surface.set_density(density.grid)
+        k = density.mixture.n_components
+        self.statusBar().showMessage(
+            f"Target: {self.state.target_name}, {k} components, peak density {density.grid.values.max():.3g}"
+        )
 
     def _on_busy_changed(self, kind: str, running: bool) -> None:
         if running:
@@ -207,11 +179,11 @@ class MainWindow(QMainWindow):
 
     def _show_jobs(self) -> None:
         now = time.monotonic()
-        running = [f"{JOB_NAMES.get(k, k)} {now - t:.1f} s" for k, t in self._job_started.items()]
+        running = [f"{_job_name(k)} {now - t:.1f} s" for k, t in self._job_started.items()]
         self.jobs_label.setText(" · ".join(running) if running else "Idle")
 
     def _on_job_failed(self, kind: str, message: str) -> None:
-        self.statusBar().showMessage(f"{JOB_NAMES.get(kind, kind)} failed: {message}", 15_000)
+        self.statusBar().showMessage(f"{_job_name(kind)} failed: {message}", 15_000)
 
     def _update_title(self) -> None:
         """ "session[*] — target — gmm_desktop"; Qt shows the [*] as a mark while there are unsaved changes."""
@@ -223,8 +195,8 @@ class MainWindow(QMainWindow):
         self.plot.frame(*default_view_range(self.state.target))
 
     def flush(self) -> None:
-        """Draw every pending update now, plot and panels (screenshots and tests; views redraw on
-        their own within a frame or two)."""
+        """Draw every pending update now, derived results, plot and panels (screenshots and tests;
+        views redraw on their own within a frame or two)."""
         self.plot.flush()
         for panel in self.job_panels():
             panel.flush()
@@ -272,8 +244,9 @@ class MainWindow(QMainWindow):
             self.restoreState(layout)
         for panel in (*self.job_panels(), self.paint_panel):
             panel.restore_settings(settings)
-        for name, action in self.actions.layer_toggles.items():
-            action.setChecked(settings.value(f"view/{name}", action.isChecked(), type=bool))
+        view = self.state.view
+        for name in self.actions.layer_toggles:
+            self.state.set_layer_visible(name, settings.value(f"view/{name}", layer_shown(view, name), type=bool))
 
     def _save_settings(self) -> None:
         settings = QSettings()
@@ -281,8 +254,8 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         for panel in (*self.job_panels(), self.paint_panel):
             panel.save_settings(settings)
-        for name, action in self.actions.layer_toggles.items():
-            settings.setValue(f"view/{name}", action.isChecked())
+        for name in self.actions.layer_toggles:
+            settings.setValue(f"view/{name}", layer_shown(self.state.view, name))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if dropped_path(event.mimeData()) is not None:

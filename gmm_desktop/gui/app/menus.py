@@ -1,4 +1,9 @@
-"""Menus, shortcuts and the toolbar of the main window, kept apart so the window stays readable."""
+"""Menus and shortcuts of the main window, kept apart so the window stays readable.
+
+The View menu's layers come from the plot's layer registry and its colourings from the workspace's;
+both change the state's view, and their check marks follow the state (a reopened session, a test).
+The Run menu shows the panels' own commands, so a shortcut and a button are the same action.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QAbstractButton
 
 from gmm_desktop.gui.files.recent_files import RecentFiles
+from gmm_desktop.gui.plot.mixture_plot import layer_shown
+from gmm_desktop.gui.plot.registry import PLOT_LAYERS
+from gmm_desktop.workspace.view import COLOURINGS, ViewState
 
 if TYPE_CHECKING:
     from gmm_desktop.gui.app.main_window import MainWindow
-
-LAYERS = (
-    ("image", "Density &Image", "Show the target density as a filled image"),
-    ("contours", "&Contour Lines", "Show contour lines of the target density"),
-    ("colorbar", "Colour &Bar", "Show the colour scale of the density image"),
-    ("points", "&Points", "Show the samples or the data points"),
-    ("target_ellipses", "&Target Ellipses", "Show 1σ and 2σ ellipses of the target components (dashed)"),
-    ("fit_ellipses", "&Fit Ellipses", "Show 1σ and 2σ ellipses of the fitted components (solid)"),
-    ("fit_contours", "Fitted &Density Contours", "Show contour lines of the fitted mixture"),
-    ("means", "Component &Means", "Show the means of the target and fitted components"),
-    ("chain_path", "C&hain Path", "Show the last kept samples of chain 1 as a path"),
-)
-HIDDEN_AT_START = ("chain_path",)
-"""Layers a user turns on when wanted (the chain path clutters the cloud)."""
-COLOURINGS = (
-    ("plain", "Plain Points", "Draw every point in one colour"),
-    ("cluster", "Colour by Component", "Colour each point by its most probable component argmax P(i|x)"),
-    ("uncertainty", "Shade by Uncertainty", "Shade each point by 1 - max P(i|x): dark where the fit is unsure"),
-)
 
 
 @dataclass
@@ -41,6 +30,15 @@ class WindowActions:
     layer_toggles: dict[str, QAction] = field(default_factory=dict)
     colourings: dict[str, QAction] = field(default_factory=dict)
     named: dict[str, QAction] = field(default_factory=dict)
+
+    def follow(self, view: ViewState) -> None:
+        """Check marks as the view says (signals blocked: this is no user's choice)."""
+        for name, toggle in self.layer_toggles.items():
+            with QSignalBlocker(toggle):
+                toggle.setChecked(layer_shown(view, name))
+        for mode, choice in self.colourings.items():
+            with QSignalBlocker(choice):
+                choice.setChecked(mode == view.colouring)
 
 
 def _action(window: MainWindow, text: str, tip: str, slot: Callable, shortcut: str | QKeySequence | None = None):
@@ -53,21 +51,29 @@ def _action(window: MainWindow, text: str, tip: str, slot: Callable, shortcut: s
     return action
 
 
-def _click(button: QAbstractButton) -> Callable[[], None]:
-    """A slot that clicks `button` if it is enabled (so shortcuts follow the panel's own rules)."""
-
-    def click() -> None:
-        if button.isEnabled():
-            button.click()
-
-    return click
-
-
 def build_menus(window: MainWindow) -> WindowActions:
     actions = WindowActions()
     bar = window.menuBar()
+    _file_menu(window, bar.addMenu("&File"), actions)
 
-    file_menu = bar.addMenu("&File")
+    edit_menu = bar.addMenu("&Edit")
+    undo = window.undo_stack.createUndoAction(window, "&Undo")
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo = window.undo_stack.createRedoAction(window, "&Redo")
+    redo.setShortcut(QKeySequence.StandardKey.Redo)
+    edit_menu.addActions([undo, redo])
+    actions.named.update({"undo": undo, "redo": redo})
+
+    _view_menu(window, bar.addMenu("&View"), actions)
+    _run_menu(window, bar.addMenu("&Run"), actions)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(_action(window, "&About gmm_desktop", "Version and credits", window.show_about))
+    actions.follow(window.state.view)
+    return actions
+
+
+def _file_menu(window: MainWindow, file_menu, actions: WindowActions) -> None:
     files = window.files
     for key, text, tip, slot, shortcut in (
         ("open_data", "&Open Data…", "Load points from a CSV file", files.open_data, QKeySequence.StandardKey.Open),
@@ -104,49 +110,43 @@ def build_menus(window: MainWindow) -> WindowActions:
         if key in ("save_session_as", "import_target", "export"):
             file_menu.addSeparator()
 
-    edit_menu = bar.addMenu("&Edit")
-    undo = window.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = window.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcut(QKeySequence.StandardKey.Redo)
-    edit_menu.addActions([undo, redo])
 
-    view_menu = bar.addMenu("&View")
-    for name, text, tip in LAYERS:
-        toggle = QAction(text, window)
+def _view_menu(window: MainWindow, view_menu, actions: WindowActions) -> None:
+    state = window.state
+    for spec in PLOT_LAYERS:
+        if spec.text is None:
+            continue
+        toggle = QAction(spec.text, window)
         toggle.setCheckable(True)
-        toggle.setStatusTip(tip)
-        toggle.toggled.connect(lambda visible, layer=name: window.plot.set_layer_visible(layer, visible))
-        toggle.setChecked(name not in HIDDEN_AT_START)
-        window.plot.set_layer_visible(name, toggle.isChecked())
+        toggle.setStatusTip(spec.tip)
+        toggle.toggled.connect(lambda visible, layer=spec.name: state.set_layer_visible(layer, visible))
         view_menu.addAction(toggle)
-        actions.layer_toggles[name] = toggle
+        actions.layer_toggles[spec.name] = toggle
     view_menu.addSeparator()
     group = QActionGroup(window)
-    for mode, text, tip in COLOURINGS:
-        choice = QAction(text, window)
+    for colouring in COLOURINGS.values():
+        choice = QAction(colouring.text, window)
         choice.setCheckable(True)
-        choice.setStatusTip(tip)
-        choice.triggered.connect(lambda _checked=False, m=mode: window.plot.set_colouring(m))
+        choice.setStatusTip(colouring.tip)
+        choice.triggered.connect(lambda _checked=False, mode=colouring.name: state.set_colouring(mode))
         group.addAction(choice)
         view_menu.addAction(choice)
-        actions.colourings[mode] = choice
-    actions.colourings["cluster"].setChecked(True)
-    window.plot.set_colouring("cluster")
+        actions.colourings[colouring.name] = choice
     view_menu.addSeparator()
     view_menu.addAction(_action(window, "&Reset View", "Frame the whole target mixture", window.frame_target, "Ctrl+0"))
     panels_menu = view_menu.addMenu("&Panels")
     for dock in window.docks.values():
         panels_menu.addAction(dock.toggleViewAction())
 
-    run_menu = bar.addMenu("&Run")
-    for key, text, tip, button, shortcut in (
-        ("sample", "&Sample", "Run the Metropolis-Hastings sampler", window.sampler_panel.run_button, "F5"),
-        ("fit", "&Fit", "Fit the points by EM", window.fit_panel.fit_button, "F6"),
-        ("step", "S&tep One Iteration", "One more EM iteration", window.fit_panel.step_button, "F7"),
-        ("select", "Select &Models", "Sweep K and covariance types", window.selection_panel.run_button, "F8"),
+
+def _run_menu(window: MainWindow, run_menu, actions: WindowActions) -> None:
+    for key, action, shortcut in (
+        ("sample", window.sampler_panel.run_action, "F5"),
+        ("fit", window.fit_panel.fit_action, "F6"),
+        ("step", window.fit_panel.step_action, "F7"),
+        ("select", window.selection_panel.run_action, "F8"),
     ):
-        action = _action(window, text, tip, _click(button), shortcut)
+        action.setShortcut(QKeySequence(shortcut))
         run_menu.addAction(action)
         actions.named[key] = action
     apply_model = _action(
@@ -165,8 +165,3 @@ def build_menus(window: MainWindow) -> WindowActions:
     stop = _action(window, "Stop &All", "Stop every running job and leave paint mode", window.stop_all, "Esc")
     run_menu.addAction(stop)
     actions.named["stop"] = stop
-
-    help_menu = bar.addMenu("&Help")
-    help_menu.addAction(_action(window, "&About gmm_desktop", "Version and credits", window.show_about))
-    actions.named.update({"undo": undo, "redo": redo})
-    return actions

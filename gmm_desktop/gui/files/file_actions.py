@@ -28,8 +28,9 @@ from gmm_desktop.core.io.session import (
     save_session,
 )
 from gmm_desktop.gui.files.document import Document
-from gmm_desktop.gui.files.session_bridge import capture, restore
 from gmm_desktop.gui.state.jobs import JobEvent
+from gmm_desktop.gui.state.kinds import JobKind
+from gmm_desktop.workspace.session import from_session, to_session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,12 +39,11 @@ if TYPE_CHECKING:
     from gmm_desktop.gui.app.main_window import MainWindow
     from gmm_desktop.gui.files.import_flow import ImportFlow
     from gmm_desktop.gui.files.recent_files import RecentFiles
-    from gmm_desktop.gui.state.app_state import Dataset
+    from gmm_desktop.workspace.data import Dataset
 
-DATA_FILTER = "Data files (*.csv *.tsv *.txt *.dat);;All files (*)"
 SESSION_FILTER = f"gmm_desktop sessions (*{EXTENSION})"
 MODEL_FILTER = "Mixture models (*.json)"
-SAVE_KIND = "save"
+SAVE_KIND = JobKind.SAVE
 
 
 class FileActions(QObject):
@@ -57,8 +57,7 @@ class FileActions(QObject):
         self._import_flow: ImportFlow | None = None
         self.recent: RecentFiles | None = None
         self.error_box: QMessageBox | None = None
-        self.state.jobs.finished.connect(self._on_job_finished)
-        self.state.jobs.failed.connect(self._on_job_failed)
+        self.state.jobs.handle(SAVE_KIND, finished=self._on_saved, failed=self._on_save_failed)
 
     @property
     def import_flow(self) -> ImportFlow:
@@ -85,7 +84,9 @@ class FileActions(QObject):
 
     # ---------------------------------------------------------------- opening
     def open_data(self) -> None:
-        path = self._ask_open("Open data", DATA_FILTER)
+        from gmm_desktop.core.io.formats import open_dialog_filter  # pandas: not on the start-up path
+
+        path = self._ask_open("Open data", open_dialog_filter())
         if path is not None:
             self.open_path(path)
 
@@ -117,7 +118,7 @@ class FileActions(QObject):
             self._error("Cannot open session", exc, "The current session is unchanged.")
             return
         with self.document.restoring():
-            restore(self.window, session)
+            self.state.restore(from_session(session, self.state.workspace))
         self.document.mark_saved(path)
         self._remember(path)
         status = session.data.source_status if session.data is not None else None
@@ -168,7 +169,7 @@ class FileActions(QObject):
 
     def _write_session(self, path: Path) -> bool:
         try:
-            save_session(path, capture(self.window))
+            save_session(path, to_session(self.state.workspace))
         except (SessionError, OSError) as exc:
             self._error("Cannot save session", exc, _kept(path))
             return False
@@ -186,7 +187,7 @@ class FileActions(QObject):
         path = self._ask_save("Save data", f"{data.origin}-points.csv", "CSV files (*.csv)", ".csv")
         if path is None:
             return
-        mixture = self._reference_mixture()
+        mixture = self.state.workspace.reference_mixture()
         self.state.jobs.start(SAVE_KIND, lambda: _write_job(path, data, mixture))
 
     def export_model(self) -> None:
@@ -216,21 +217,14 @@ class FileActions(QObject):
         self.window.statusBar().showMessage(f"Exported the model to {path}", 5000)
 
     # ---------------------------------------------------------------- jobs
-    def _on_job_finished(self, event: JobEvent) -> None:
-        if event.kind == SAVE_KIND and isinstance(event.payload, Path):
+    def _on_saved(self, event: JobEvent) -> None:
+        if isinstance(event.payload, Path):
             self.window.statusBar().showMessage(f"Saved the points to {event.payload}", 5000)
 
-    def _on_job_failed(self, event: JobEvent) -> None:
-        if event.kind == SAVE_KIND:
-            self._error("Cannot save the points", event.payload[0], "Any previous file of that name is intact.")
+    def _on_save_failed(self, event: JobEvent) -> None:
+        self._error("Cannot save the points", event.payload[0], "Any previous file of that name is intact.")
 
     # ---------------------------------------------------------------- helpers
-    def _reference_mixture(self) -> Mixture | None:
-        """The model whose colours the plot shows: the fit, else the target (when dimensions match)."""
-        mixture = self.state.fit.mixture if self.state.fit is not None else self.state.target
-        data = self.state.data
-        return mixture if data is not None and mixture.n_dims == data.points.shape[1] else None
-
     def _read_model(self, path: Path) -> Mixture | None:
         try:
             return load_model(path)

@@ -27,15 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from gmm_desktop.core.io.tables import Table, bad_cells
-from gmm_desktop.gui.files.dataset_loading import (
+from gmm_desktop.gui.files.preview_model import PREVIEW_ROWS, FormatRow, PreviewModel
+from gmm_desktop.gui.panels.forms import ERROR_STYLE, FieldGrid, MessageLabel, check_box, note_label
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.importing import (
     ImportOptions,
     dataset_from_table,
     describe_bad_cells,
     label_columns,
 )
-from gmm_desktop.gui.files.preview_model import PREVIEW_ROWS, FormatRow, PreviewModel
-from gmm_desktop.gui.panels.forms import ERROR_STYLE, FieldGrid, MessageLabel, check_box, note_label
-from gmm_desktop.gui.state.app_state import Dataset
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", " ": "spaces"}
 DECIMAL_NAMES = {".": "point (1.5)", ",": "comma (1,5)"}

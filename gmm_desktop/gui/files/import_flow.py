@@ -18,10 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from gmm_desktop.core.io.tables import Table
-from gmm_desktop.gui.files.dataset_loading import DatasetLoader, ImportOptions
+from gmm_desktop.gui.files.dataset_loading import DatasetLoader
 from gmm_desktop.gui.files.import_dialog import ImportDialog
 from gmm_desktop.gui.files.load_progress import LoadProgressDialog
 from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.workspace.importing import ImportOptions
 
 
 class ImportFlow(QObject):
@@ -90,7 +91,7 @@ class ImportFlow(QObject):
     def _on_accepted(self) -> None:
         dialog = self._take_dialog()
         self.last_path, self.last_options = self._path, dialog.options()
-        self.state.set_data(dialog.result_dataset())
+        self.state.set_data(dialog.result_dataset(), self.last_options.display)
         self.finished.emit(True)
 
     def _on_rejected(self) -> None:

@@ -13,17 +13,17 @@ import math
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from gmm_desktop.core.models import MODELS
 from gmm_desktop.core.selection import Candidate
 
 VALUE_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
 
-MCLUST = {"full": "VVV", "tied": "EEE", "diag": "VVI", "spherical": "VII"}
 COLUMNS = ("K", "type", "log-lik", "BIC", "AIC", "ICL", "status")
 CRITERION_COLUMN = {"bic": 3, "aic": 4, "icl": 5}
 HEADER_TIPS = (
     "Number of components.",
-    "Covariance type: full = mclust VVV, tied = EEE, diag = VVI, spherical = VII.",
+    "Covariance type: " + ", ".join(f"{m.name} = mclust {m.mclust}" for m in MODELS.values()) + ".",
     "Mean log-likelihood per point of the fitted model (higher fits the data more closely).",
     "Bayesian information criterion, -2 log L + p ln N: lower is better (mclust shows the negative).",
     "Akaike information criterion, -2 log L + 2 p: lower is better.",
@@ -106,7 +106,8 @@ class CandidatesModel(QAbstractTableModel):
             if is_best:
                 return f"Best by {self._criterion.upper()} (lower is better).\n{scores}"
             if column == 1:
-                return f"{candidate.covariance_type} = mclust {MCLUST.get(candidate.covariance_type, '?')}"
+                model = MODELS.get(candidate.covariance_type)
+                return f"{candidate.covariance_type} = mclust {model.mclust if model else '?'}"
             return scores
         if role == Qt.ItemDataRole.BackgroundRole and is_best:
             return BEST_BRUSH
@@ -155,7 +156,8 @@ class CandidatesModel(QAbstractTableModel):
         if column == 0:
             return candidate.n_components
         if column == 1:
-            return tuple(MCLUST).index(candidate.covariance_type) if candidate.covariance_type in MCLUST else 99
+            order = tuple(MODELS)
+            return order.index(candidate.covariance_type) if candidate.covariance_type in MODELS else len(order)
         if column == 2:
             return candidate.log_likelihood if math.isfinite(candidate.log_likelihood) else -math.inf
         if column == 6:

@@ -1,9 +1,9 @@
 """The fit dock: EM settings, Fit / Step one iteration / Stop, the live log-likelihood trace, the
-fitted parameters, and, when the points came from the target, how well the fit recovered it.
+fitted parameters, and how well the fit recovered what made the points.
 
 EM runs through `AppState` on a worker; the panel redraws the newest step at ~30 Hz. The comparison
-with the target (component matching, errors, Monte Carlo KL, ARI) runs on the GUI thread once per
-finished fit: with `KL_SAMPLES` draws and the ARI on at most `ARI_LIMIT` points it takes ~10-30 ms.
+with the target (component matching, errors, Monte Carlo KL, ARI) is a derived result of the state,
+computed on a worker once per finished fit; the panel only puts it into words.
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ import numpy as np
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from gmm_desktop.core.em import EMSettings
-from gmm_desktop.core.mixture import Mixture
+from gmm_desktop.core.models import MODELS
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import FitParamsModel
+from gmm_desktop.gui.panels import fields
+from gmm_desktop.gui.panels.fields import Form
 from gmm_desktop.gui.panels.forms import (
-    COVARIANCE_CHOICES,
     DockTable,
     FieldGrid,
-    JobPanel,
     ScientificSpinBox,
     SeedEdit,
-    button,
     button_row,
     check_box,
     choice_combo,
@@ -31,12 +30,12 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     note_label,
 )
-from gmm_desktop.gui.state.app_state import AppState, Dataset, FitState
+from gmm_desktop.gui.panels.job_panel import JobPanel, action_button, command
+from gmm_desktop.gui.state.app_state import AppState
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.derived import ARI_LIMIT
+from gmm_desktop.workspace.results import FitComparison, FitState
 
-KL_SAMPLES = 20_000
-"""Draws of the target for KL(target || fit): standard error ~1e-3 nats, a few ms."""
-ARI_LIMIT = 100_000
-"""The ARI uses at most the first this-many exact samples (independent draws: an unbiased subset)."""
 TRACE_DOTS = 100
 """Above this many iterations the trace is a plain line."""
 INIT_CHOICES = (
@@ -45,6 +44,8 @@ INIT_CHOICES = (
     ("random", "random", "Start from random responsibilities for every point."),
     ("random points", "random_from_data", "Start with K randomly chosen points as the means."),
 )
+COVARIANCE_CHOICES = tuple((model.label, model.name, model.description) for model in MODELS.values())
+"""(label, scikit-learn covariance_type, tooltip) in the registry's order; mclust names for R users."""
 
 
 def fit_status(fit: FitState | None, running: bool, stepping: bool) -> str:
@@ -69,18 +70,37 @@ def fit_status(fit: FitState | None, running: bool, stepping: bool) -> str:
     return f"stopped at {where}"
 
 
-def known_labels_note(mixture: Mixture, data: Dataset) -> str:
-    """For points with no true mixture (a file, painting): the ARI against their known labels, if any."""
-    where = "come from a file" if data.origin == "file" else "were painted"
-    if data.labels is None:
-        return f"No true mixture to compare with: the points {where}. Known labels (a class column) would give the ARI."
-    from sklearn.metrics import adjusted_rand_score  # not on the start-up path
+def comparison_text(result: FitComparison | None) -> str:
+    """The comparison of a finished fit in words: KL and ARI against the true mixture, or for points
+    no mixture made, the ARI against their known labels."""
+    if result is None:
+        return "Shown when a fit finishes."
+    if result.origin in ("file", "painted"):
+        where = "come from a file" if result.origin == "file" else "were painted"
+        if result.ari is None:
+            return (
+                f"No true mixture to compare with: the points {where}. "
+                "Known labels (a class column) would give the ARI."
+            )
+        subset = _subset(result)
+        return f"ARI against the known labels = {result.ari:.3f}{subset}\n(no true mixture: the points {where})"
+    if result.dims_differ:
+        return "Not applicable: the fit and the target differ in dimension."
+    comparison = result.comparison
+    lines = [f"KL(target ‖ fit) = {comparison.kl:.4f} ± {comparison.kl_stderr:.4f} nats"]
+    if result.ari is not None:
+        lines.append(f"ARI = {result.ari:.3f}{_subset(result)}")
+    else:
+        lines.append("ARI needs the true labels: draw exact samples to see it")
+    if comparison.unmatched_fitted:
+        lines.append("extra fitted components: " + ", ".join(str(i + 1) for i in comparison.unmatched_fitted))
+    if comparison.unmatched_true:
+        lines.append("true components not found: " + ", ".join(str(i + 1) for i in comparison.unmatched_true))
+    return "\n".join(lines)
 
-    n = min(data.n_points, ARI_LIMIT)
-    known = data.labels[:n] >= 0  # painted points without a class carry -1
-    ari = adjusted_rand_score(data.labels[:n][known], mixture.predict(data.points[:n][known]))
-    subset = f" (first {fmt_count(ARI_LIMIT)} points)" if data.n_points > ARI_LIMIT else ""
-    return f"ARI against the known labels = {ari:.3f}{subset}\n(no true mixture: the points {where})"
+
+def _subset(result: FitComparison) -> str:
+    return f" (first {fmt_count(ARI_LIMIT)} points)" if result.n_points > ARI_LIMIT else ""
 
 
 def trace_y_range(trace: tuple[float, ...]) -> tuple[float, float] | None:
@@ -107,22 +127,26 @@ def trace_y_range(trace: tuple[float, ...]) -> tuple[float, float] | None:
 
 
 class FitPanel(JobPanel):
-    """Fit dock. The window can wire `fit_button`, `step_button` and `stop_button`;
-    `em_settings()` reads the fields."""
+    """Fit dock: `fit_action`, `step_action` and `stop_action` (the window's menus show them too)
+    and their buttons; `em_settings()` reads the fields."""
+
+    settings_kinds = ("fit",)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, "fit", parent)
         self._stepping = False
-        self._compared: FitState | None = None
-        self._drawn: tuple = ()  # (fit, display, columns) the trace and table show
+        self._drawn: tuple = ()  # (fit, shown, columns) the trace and table show
         self._build_settings()
         self._build_actions()
         self._build_results()
         state.fit_changed.connect(self._on_changed)
         state.data_changed.connect(self._on_changed)
+        state.view_changed.connect(self._on_changed)
+        state.comparison_changed.connect(self._show_comparison)
         self.bayesian_check.toggled.connect(self._update_buttons)
         self._update_buttons()
         self._redraw_now()
+        self._show_comparison()
 
     # ---------------------------------------------------------------- building
     def _build_settings(self) -> None:
@@ -160,26 +184,40 @@ class FitPanel(JobPanel):
         layout.addWidget(self.bayesian_check)
         box.setLayout(layout)
         self.body.addWidget(box)
-        for key, widget in (
-            ("n_components", self.k_spin),
-            ("covariance_type", self.covariance_combo),
-            ("init", self.init_combo),
-            ("n_init", self.n_init_spin),
-            ("tol", self.tol_spin),
-            ("max_iter", self.max_iter_spin),
-            ("reg_covar", self.reg_covar_spin),
-            ("seed", self.seed_edit),
-            ("bayesian", self.bayesian_check),
-        ):
-            self.fields.bind(key, widget)
+        self.form = Form(
+            self.state,
+            "fit",
+            (
+                fields.spin("n_components", self.k_spin),
+                fields.combo("covariance_type", self.covariance_combo),
+                fields.combo("init", self.init_combo),
+                fields.spin("n_init", self.n_init_spin),
+                fields.spin("tol", self.tol_spin),
+                fields.spin("max_iter", self.max_iter_spin),
+                fields.spin("reg_covar", self.reg_covar_spin),
+                fields.seed("seed", self.seed_edit),
+                fields.check("bayesian", self.bayesian_check),
+            ),
+            self,
+        )
 
     def _build_actions(self) -> None:
-        self.fit_button = button("Fit", "Fit the points by EM with these settings, live.")
-        self.step_button = button("Step", "Run one EM iteration (from the current fit if the settings are unchanged).")
-        self.stop_button = button("Stop", "Stop EM after the current iteration; Step goes on from there.")
-        self.fit_button.clicked.connect(self._on_fit)
-        self.step_button.clicked.connect(self._on_step)
-        self.stop_button.clicked.connect(self.state.stop_fit)
+        self.fit_action = command(
+            self, "Fit", "Fit the points by EM with these settings, live.", self._on_fit, menu_text="&Fit"
+        )
+        self.step_action = command(
+            self,
+            "Step",
+            "Run one EM iteration (from the current fit if the settings are unchanged).",
+            self._on_step,
+            menu_text="S&tep One Iteration",
+        )
+        self.stop_action = command(
+            self, "Stop", "Stop EM after the current iteration; Step goes on from there.", self.state.stop_fit
+        )
+        self.fit_button, self.step_button, self.stop_button = (
+            action_button(action) for action in (self.fit_action, self.step_action, self.stop_action)
+        )
         self.body.addLayout(button_row(self.fit_button, self.step_button, self.stop_button))
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -210,31 +248,17 @@ class FitPanel(JobPanel):
         self.body.addWidget(box)
 
     # ---------------------------------------------------------------- actions
+    def commands(self):
+        return (self.fit_action, self.step_action, self.stop_action)
+
     def em_settings(self) -> EMSettings:
         """The settings in the fields; ValueError with a message for the user when one is bad."""
-        return EMSettings(
-            n_components=self.k_spin.value(),
-            covariance_type=self.covariance_combo.currentData(),
-            tol=self.tol_spin.value(),
-            reg_covar=self.reg_covar_spin.value(),
-            max_iter=self.max_iter_spin.value(),
-            n_init=self.n_init_spin.value(),
-            init=self.init_combo.currentData(),
-            seed=self.seed_edit.seed(),
-            bayesian=self.bayesian_check.isChecked(),
-        )
-
-    def settings_or_none(self) -> EMSettings | None:
-        """The fields as settings, or None while one holds a value EM would refuse."""
-        try:
-            return self.em_settings()
-        except ValueError:
-            return None
+        return self.form.read()
 
     def _checked_settings(self, verb: str) -> EMSettings | None:
         self.message.clear_message()
         try:
-            return self.em_settings()
+            return self.form.read()
         except ValueError as error:
             self.message.show_error(f"Cannot {verb}: {error}")
             return None
@@ -259,19 +283,18 @@ class FitPanel(JobPanel):
     def _update_buttons(self) -> None:
         running = self.is_running()
         has_data = self.state.data is not None and self.state.data.n_points > 0
-        self.fit_button.setEnabled(not running and has_data)
-        self.step_button.setEnabled(not running and has_data and not self.bayesian_check.isChecked())
-        self.stop_button.setEnabled(running)
+        self.fit_action.setEnabled(not running and has_data)
+        self.step_action.setEnabled(not running and has_data and not self.bayesian_check.isChecked())
+        self.stop_action.setEnabled(running)
 
     def _redraw_now(self) -> None:
         self._update_buttons()
         fit, data = self.state.fit, self.state.data
         self.status_label.setText(fit_status(fit, self.is_running(), self._stepping))
-        drawn = (fit, data.display if data is not None else None, data.columns if data is not None else None)
+        drawn = (fit, self.state.view.shown, data.columns if data is not None else None)
         if drawn != self._drawn:  # new samples arrive ~30 times a second; the fit need not be redrawn
             self._drawn = drawn
             self._draw_fit(fit, data)
-        self._update_comparison(fit)
 
     def _draw_fit(self, fit: FitState | None, data: Dataset | None) -> None:
         """The trace and the parameter table of `fit` (None clears them)."""
@@ -289,46 +312,13 @@ class FitPanel(JobPanel):
         else:
             self.trace_plot.setYRange(*y_range, padding=0.08)
         if data is not None:
-            self.params_model.set_mixture(fit.mixture, data.display, data.columns)
+            self.params_model.set_mixture(fit.mixture, self.state.view.shown, data.columns)
         else:
             self.params_model.set_mixture(fit.mixture)
 
-    def _update_comparison(self, fit: FitState | None) -> None:
-        # A fit that is not running (finished, stopped, applied from a file, reopened from a session)
-        # is compared; the comparison costs ~10-30 ms, so once per fitted mixture, not per redraw.
-        shown = fit if fit is not None and not self.is_running() else None
-        if shown is not None and shown is self._compared:
-            return
-        self._compared = shown
-        mixture = shown.mixture if shown is not None else None
-        if self.comparison_model.comparison() is not None:
-            self.comparison_model.set_comparison(None)
-        data = self.state.data
-        target = data.target if data is not None and data.target is not None else self.state.target
-        if mixture is None or data is None:
-            self.comparison_label.setText("Shown when a fit finishes.")
-            return
-        if data.origin in ("file", "painted"):
-            self.comparison_label.setText(known_labels_note(mixture, data))
-            return
-        if mixture.n_dims != target.n_dims:
-            self.comparison_label.setText("Not applicable: the fit and the target differ in dimension.")
-            return
-        from gmm_desktop.core.compare import compare  # scipy + scikit-learn: not on the start-up path
-
-        labelled = data.origin == "exact" and data.labels is not None
-        points = data.points[:ARI_LIMIT] if labelled else None
-        labels = data.labels[:ARI_LIMIT] if labelled else None
-        comparison = compare(mixture, target, data=points, true_labels=labels, kl_samples=KL_SAMPLES, rng=0)
-        self.comparison_model.set_comparison(comparison)
-        lines = [f"KL(target ‖ fit) = {comparison.kl:.4f} ± {comparison.kl_stderr:.4f} nats"]
-        if comparison.ari is not None:
-            subset = f" (first {fmt_count(ARI_LIMIT)} points)" if data.n_points > ARI_LIMIT else ""
-            lines.append(f"ARI = {comparison.ari:.3f}{subset}")
-        else:
-            lines.append("ARI needs the true labels: draw exact samples to see it")
-        if comparison.unmatched_fitted:
-            lines.append("extra fitted components: " + ", ".join(str(i + 1) for i in comparison.unmatched_fitted))
-        if comparison.unmatched_true:
-            lines.append("true components not found: " + ", ".join(str(i + 1) for i in comparison.unmatched_true))
-        self.comparison_label.setText("\n".join(lines))
+    def _show_comparison(self, _value: object = None) -> None:
+        result = self.state.workspace.derived.comparison
+        self.comparison_label.setText(comparison_text(result))
+        comparison = result.comparison if result is not None else None
+        if comparison is not self.comparison_model.comparison():
+            self.comparison_model.set_comparison(comparison)

@@ -1,10 +1,9 @@
-"""Form pieces the sampler, fit and selection panels share, so the three look and behave alike.
+"""Widgets the panels and dialogs share, so they look and behave alike: number fields, seeds,
+drop-downs, labelled grids, message lines, small dock plots and tables.
 
 Every parameter field explains itself in a one-sentence tooltip (on the field and on its label);
-input the core would reject becomes a message line in the panel, never an exception; values persist
-through one `SettingsBinder`; and `JobPanel` holds what every panel that drives a job needs (the
-scrolling body, the message line, a ~30 Hz redraw throttle, filtered job signals). Writing these once
-keeps the panels consistent and small.
+input the core would reject becomes a message line in the panel, never an exception. How fields are
+bound to settings is `fields`; the base of the panels that drive a job is `job_panel`.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,22 +31,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
-
-from gmm_desktop.gui.state.app_state import AppState
-from gmm_desktop.gui.state.throttle import Throttle
-
-COVARIANCE_CHOICES: tuple[tuple[str, str, str], ...] = (
-    ("full (VVV)", "full", "Each component has its own covariance matrix: any size, shape and tilt (mclust VVV)."),
-    ("tied (EEE)", "tied", "All components share one covariance matrix: same size, shape and tilt (mclust EEE)."),
-    ("diag (VVI)", "diag", "Each component has its own axis-aligned covariance, no tilt (mclust VVI)."),
-    ("spherical (VII)", "spherical", "Each component is round, with its own single variance (mclust VII)."),
-)
-"""(label, scikit-learn covariance_type, tooltip) in the core's order; mclust names for R users."""
-
-COVARIANCE_NAMES = {data: label for label, data, _ in COVARIANCE_CHOICES}
 
 ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: #555555;"
@@ -63,11 +48,6 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 def fmt_count(value: int) -> str:
     return format(int(value), ",")
-
-
-def column_name(columns: tuple[str, ...], index: int) -> str:
-    """The name of coordinate `index`; datasets of a D > 2 target may carry only ("x", "y")."""
-    return columns[index] if index < len(columns) else f"x{index + 1}"
 
 
 # ---------------------------------------------------------------------------------------------- fields
@@ -351,72 +331,6 @@ class DockTable(QTableView):
             self.resizeColumnsToContents()
 
 
-# ---------------------------------------------------------------------------------------------- persistence
-class SettingsBinder:
-    """Saves and restores the fields of a panel under `prefix` ("sampler/", ...) in QSettings.
-
-    Values are read back leniently: a missing, unreadable or out-of-range entry leaves the field at
-    its default (spin boxes clamp), so a stale or hand-edited settings file never stops a panel.
-    """
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self._fields: dict[str, QWidget] = {}
-
-    def bind(self, key: str, widget: QWidget) -> None:
-        self._fields[key] = widget
-
-    def save(self, settings: QSettings) -> None:
-        for key, value in self.values().items():
-            settings.setValue(self.prefix + key, value)
-
-    def restore(self, settings: QSettings) -> None:
-        self.set_values({key: settings.value(self.prefix + key) for key in self._fields})
-
-    def values(self) -> dict[str, object]:
-        """Every field's value by key (what a session file stores for the panel)."""
-        return {key: _read(widget) for key, widget in self._fields.items()}
-
-    def set_values(self, values: dict[str, object]) -> None:
-        """Put back `values` by key; unknown keys and missing or unreadable values are skipped."""
-        for key, widget in self._fields.items():
-            value = values.get(key)
-            if value is None:
-                continue
-            try:
-                _write(widget, value)
-            except (TypeError, ValueError, OverflowError):
-                continue
-
-
-def _read(widget: QWidget) -> object:
-    if isinstance(widget, QCheckBox):
-        return widget.isChecked()
-    if isinstance(widget, QSpinBox | QDoubleSpinBox):
-        return widget.value()
-    if isinstance(widget, QComboBox):
-        return widget.currentData()
-    if isinstance(widget, QLineEdit):
-        return widget.text()
-    raise TypeError(f"cannot save a {type(widget).__name__}")
-
-
-def _write(widget: QWidget, value: object) -> None:
-    if isinstance(widget, QCheckBox):
-        widget.setChecked(value is True or str(value).strip().lower() in ("true", "1"))
-    elif isinstance(widget, QSpinBox):
-        widget.setValue(int(float(str(value))))
-    elif isinstance(widget, QDoubleSpinBox):
-        number = float(str(value))
-        if not math.isfinite(number):
-            raise ValueError(number)
-        widget.setValue(number)
-    elif isinstance(widget, QComboBox):
-        select_data(widget, str(value))
-    elif isinstance(widget, QLineEdit):
-        widget.setText(str(value))
-
-
 def scrolling(widget: QWidget) -> QScrollArea:
     """`widget` in a frameless scroll area, so a dock can be shorter or narrower than its form."""
     area = QScrollArea()
@@ -424,81 +338,3 @@ def scrolling(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(widget)
     return area
-
-
-# ---------------------------------------------------------------------------------------------- the panel base
-class JobPanel(QWidget):
-    """A dock panel that drives one kind of job of the state ("sampler", "fit", "selection").
-
-    Gives the subclass: `body` (the layout inside a scroll area, so a short dock scrolls instead of
-    squeezing plots), `message` (errors of this job kind, from the state or from bad settings),
-    `fields` (settings persistence), `request_redraw()` (coalesced to ~30 Hz; subclasses draw in
-    `_redraw_now`), and hooks `_update_buttons()` / `_on_job_ended()` called on busy changes.
-    """
-
-    def __init__(self, state: AppState, kind: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        self.kind = kind
-        self.setObjectName(f"{kind}Panel")
-        self.fields = SettingsBinder(f"{kind}/")
-        inner = QWidget()
-        self.body = QVBoxLayout(inner)
-        self.body.setContentsMargins(6, 6, 6, 6)
-        self.body.setSpacing(6)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(inner))
-        self.message = MessageLabel()
-        self._redraw = Throttle(self._redraw_and_settle, parent=self)
-        state.job_failed.connect(self._on_job_failed)
-        state.busy_changed.connect(self._on_busy_changed)
-
-    # ---------------------------------------------------------------- public
-    def save_settings(self, settings: QSettings) -> None:
-        """Store the parameter fields under "<kind>/" (the window calls this on close)."""
-        self.fields.save(settings)
-
-    def restore_settings(self, settings: QSettings) -> None:
-        """Put back the parameter fields saved by `save_settings`; unreadable entries are skipped."""
-        self.fields.restore(settings)
-
-    def request_redraw(self) -> None:
-        self._redraw.request()
-
-    def flush(self) -> None:
-        """Draw now what is pending (tests and screenshots; the throttle does it within ~33 ms)."""
-        self._redraw.flush()
-
-    def is_running(self) -> bool:
-        return self.state.jobs.is_running(self.kind)
-
-    def _redraw_and_settle(self) -> None:
-        self._redraw_now()
-        # pyqtgraph applies a new range while painting and then asks for a second paint; applying
-        # it now makes one repaint per update (measured: 2.0 -> 1.0 paints, 13 -> 10 ms a frame).
-        for plot in self.findChildren(DockPlot):
-            plot.getPlotItem().getViewBox().prepareForPaint()
-
-    # ---------------------------------------------------------------- hooks
-    def _redraw_now(self) -> None:
-        """Subclasses draw the newest state here."""
-
-    def _update_buttons(self) -> None:
-        """Subclasses enable and disable their actions here."""
-
-    def _on_job_ended(self) -> None:
-        """Called when this panel's job stops, finishes or fails."""
-
-    # ---------------------------------------------------------------- state signals
-    def _on_job_failed(self, kind: str, message: str) -> None:
-        if kind == self.kind:
-            self.message.show_error(message)
-
-    def _on_busy_changed(self, kind: str, running: bool) -> None:
-        if kind != self.kind:
-            return
-        self._update_buttons()
-        if not running:
-            self._on_job_ended()
-        self.request_redraw()

@@ -1,47 +1,80 @@
 """The Paint dock: switch painting on, choose spray or erase, the brush radius, points per stamp and
 the class of the sprayed points, and clear what was painted.
 
-The panel only sets the `PaintTool`'s brush; the tool turns mouse strokes into undoable edits of the
-state's data. The Paint button follows the tool (the window may switch painting off elsewhere), so
-the two never disagree.
+The panel's fields edit the brush in the workspace's settings; the `PaintTool` reads it and turns
+mouse strokes into undoable edits of the state's data. The Paint button follows the tool (the window
+may switch painting off elsewhere), so the two never disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QSpinBox, QVBoxLayout, QWidget
 
-from gmm_desktop.gui.panels.forms import (
-    FieldGrid,
-    MessageLabel,
-    SettingsBinder,
-    button,
-    check_box,
-    float_spin,
-    int_spin,
-    note_label,
-)
-from gmm_desktop.gui.plot.paint_tool import MAX_CLASS, PaintTool
-from gmm_desktop.gui.state.app_state import Dataset
+from gmm_desktop.core.paint import MAX_CLASS
+from gmm_desktop.gui.panels import fields
+from gmm_desktop.gui.panels.fields import Field, Form
+from gmm_desktop.gui.panels.forms import FieldGrid, MessageLabel, button, check_box, float_spin, int_spin, note_label
+from gmm_desktop.gui.plot.paint_tool import PaintTool
+from gmm_desktop.gui.state.remembered import restore_settings, save_settings
+from gmm_desktop.workspace.data import Dataset
 
 HINT = "Click or drag on the plot to add points."
 ERASE_HINT = "Click or drag on the plot to erase points."
 
 
+def label_field(class_spin: QSpinBox, no_class: QWidget) -> Field:
+    """The brush's class: the spin box's number, or None while "No class" is ticked."""
+
+    def write(label: int | None) -> None:
+        no_class.setChecked(label is None)
+        if label is not None:
+            class_spin.setValue(label)
+
+    return Field(
+        "label",
+        lambda: None if no_class.isChecked() else class_spin.value(),
+        write,
+        (class_spin.valueChanged, no_class.toggled),
+        (class_spin, no_class),
+    )
+
+
+def mode_field(erase: QRadioButton, spray: QRadioButton) -> Field:
+    return Field(
+        "mode",
+        lambda: "erase" if erase.isChecked() else "spray",
+        lambda mode: (erase if mode == "erase" else spray).setChecked(True),
+        (erase.toggled,),
+        (erase, spray),
+    )
+
+
 class PaintPanel(QWidget):
     """Drives `tool`: `paint_button` (checkable) switches painting on and off."""
+
+    settings_kinds = ("brush",)
 
     def __init__(self, tool: PaintTool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("paintPanel")
         self.tool = tool
-        self.fields = SettingsBinder("paint/")
+        self.state = tool.state
         self._build()
+        self.form = Form(
+            self.state,
+            "brush",
+            (
+                fields.spin("radius", self.radius_spin),
+                fields.spin("points", self.points_spin),
+                label_field(self.class_spin, self.no_class_check),
+                mode_field(self.erase_radio, self.spray_radio),
+            ),
+            self,
+        )
         self._connect()
-        self._apply_brush()
-        self._on_data_changed(tool.state.data)
+        self._on_brush_changed()
+        self._on_data_changed(self.state.data)
 
     # ---------------------------------------------------------------- layout
     def _build(self) -> None:
@@ -82,53 +115,39 @@ class PaintPanel(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        for key, widget in (
-            ("radius", self.radius_spin),
-            ("points", self.points_spin),
-            ("class", self.class_spin),
-            ("no_class", self.no_class_check),
-        ):
-            self.fields.bind(key, widget)
 
     def _connect(self) -> None:
         self.paint_button.toggled.connect(self.tool.set_enabled)
         self.tool.enabled_changed.connect(self._on_enabled_changed)
         self.tool.refused.connect(self.message.show_error)
-        self.tool.state.data_changed.connect(self._on_data_changed)
+        self.state.data_changed.connect(self._on_data_changed)
+        self.state.settings_changed.connect(self._on_settings_changed)
         self.clear_button.clicked.connect(self.tool.clear)
-        self.erase_radio.toggled.connect(self._apply_brush)
-        self.radius_spin.valueChanged.connect(self._apply_brush)
-        self.points_spin.valueChanged.connect(self._apply_brush)
-        self.class_spin.valueChanged.connect(self._apply_brush)
-        self.no_class_check.toggled.connect(self._apply_brush)
+        # the fields whose meaning depends on the mode and the class check follow at once
+        self.erase_radio.toggled.connect(self._on_brush_changed)
+        self.no_class_check.toggled.connect(self._on_brush_changed)
 
     # ---------------------------------------------------------------- public
-    def save_settings(self, settings: QSettings) -> None:
-        """Store the brush fields under "paint/" (the window calls this on close)."""
-        self.fields.save(settings)
+    def save_settings(self, store: QSettings) -> None:
+        """Remember the brush under "paint/" (the window calls this on close)."""
+        save_settings(store, self.state.settings, self.settings_kinds)
 
-    def restore_settings(self, settings: QSettings) -> None:
-        """Put back the brush fields saved by `save_settings`; unreadable entries are skipped."""
-        self.fields.restore(settings)
+    def restore_settings(self, store: QSettings) -> None:
+        """Put back the brush saved by `save_settings`; unreadable entries keep their defaults."""
+        restore_settings(store, self.state, self.settings_kinds)
 
     # ---------------------------------------------------------------- reactions
-    def _apply_brush(self) -> None:
-        """The fields' values as the tool's brush; the class field is idle while "No class" is ticked."""
+    def _on_settings_changed(self, kind: str) -> None:
+        if kind == "brush":
+            self._on_brush_changed()
+
+    def _on_brush_changed(self, *_args: object) -> None:
+        """The class field is idle while "No class" is ticked; erasing needs neither it nor a count."""
         erase = self.erase_radio.isChecked()
-        no_class = self.no_class_check.isChecked()
-        self.class_spin.setEnabled(not no_class and not erase)
+        self.class_spin.setEnabled(not self.no_class_check.isChecked() and not erase)
         self.no_class_check.setEnabled(not erase)
         self.points_spin.setEnabled(not erase)
         self.hint.setText(ERASE_HINT if erase else HINT)
-        self.tool.set_brush(
-            replace(
-                self.tool.brush,
-                radius=self.radius_spin.value(),
-                points=self.points_spin.value(),
-                label=None if no_class else self.class_spin.value(),
-                mode="erase" if erase else "spray",
-            )
-        )
 
     def _on_enabled_changed(self, enabled: bool) -> None:
         if self.paint_button.isChecked() != enabled:
@@ -137,5 +156,5 @@ class PaintPanel(QWidget):
 
     def _on_data_changed(self, data: Dataset | None) -> None:
         self.clear_button.setEnabled(self.tool.can_clear())
-        if data is None or data.points.shape[1] == 2:
+        if data is None or data.n_dims == 2:
             self.message.clear_message()  # a refusal no longer applies

@@ -2,27 +2,23 @@
 acceptance, ESS and R-hat, a trace plot of one chain, and exact samples of the target to compare.
 
 Sampling runs through `AppState` on a worker; this panel only reads the state's records. Counts and
-the trace redraw at ~30 Hz; ESS and R-hat (an FFT over the samples) run on the GUI thread at most
-once a second while the chains run and once when they stop, on the newest `DIAGNOSTICS_LIMIT` samples.
+the trace redraw at ~30 Hz; ESS and R-hat are the state's derived diagnostics (computed on a worker
+at most once a second while the chains run, and once when they stop).
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QWidget
 
-from gmm_desktop.core.samplers.diagnostics import chain_trace, effective_sample_size, split_rhat, to_chains
-from gmm_desktop.core.samplers.rwmh import SamplerSettings
+from gmm_desktop.core.samplers.diagnostics import chain_trace
+from gmm_desktop.gui.panels import fields
+from gmm_desktop.gui.panels.fields import Form
 from gmm_desktop.gui.panels.forms import (
     FieldGrid,
-    JobPanel,
     SeedEdit,
-    button,
     button_row,
-    column_name,
     float_spin,
     fmt,
     fmt_count,
@@ -30,44 +26,15 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     value_label,
 )
+from gmm_desktop.gui.panels.job_panel import JobPanel, action_button, command
 from gmm_desktop.gui.state.app_state import AppState
-from gmm_desktop.gui.state.throttle import Throttle
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.results import ChainDiagnostics
 
-DIAGNOSTICS_LIMIT = 100_000
-"""ESS and R-hat use the newest this-many samples once the chains stop: ~20 ms, where 1e7 take seconds."""
-LIVE_DIAGNOSTICS_LIMIT = 20_000
-"""... and this many while they run (~5 ms): the worker holds the GIL part of the time, which measured
-up to 100 ms for the larger limit, a visible stutter once a second."""
-DIAGNOSTICS_INTERVAL_MS = 1000
 RHAT_MIXED = 1.01
 """Split R-hat above this means the chains have not mixed yet (the strict rule of thumb)."""
 TRACE_AXIS_WIDTH = 44
 TRACE_PENS = (pg.mkPen("#1f77b4", width=1), pg.mkPen("#ff7f0e", width=1))
-
-
-def chain_diagnostics(
-    points: np.ndarray, chain_ids: np.ndarray, n_chains: int, limit: int = DIAGNOSTICS_LIMIT
-) -> tuple[np.ndarray | None, np.ndarray | None, int]:
-    """(ESS (D,) or None, split R-hat (D,) or None, samples used) of the newest <= `limit` samples.
-
-    The sampler stores samples step-major (all chains of one kept step together), so the newest
-    whole kept steps give every chain the same count, as `to_chains` needs.
-    """
-    per_chain = min(len(points) // n_chains, max(limit // n_chains, 1))
-    if per_chain < 2:
-        return None, None, 0
-    used = per_chain * n_chains
-    tail, tail_ids = points[-used:], chain_ids[-used:]
-    if np.array_equal(
-        tail_ids.reshape(per_chain, n_chains), np.broadcast_to(np.arange(n_chains), (per_chain, n_chains))
-    ):
-        chains = tail.reshape(per_chain, n_chains, -1).transpose(1, 0, 2)  # step-major: a free view
-    else:
-        chains = to_chains(tail, tail_ids)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ess = effective_sample_size(chains)
-        rhat = split_rhat(chains) if per_chain >= 4 else None
-    return ess, rhat, used
 
 
 def one_chain(points: np.ndarray, chain_ids: np.ndarray, n_chains: int, chain: int) -> np.ndarray:
@@ -79,8 +46,10 @@ def one_chain(points: np.ndarray, chain_ids: np.ndarray, n_chains: int, chain: i
 
 
 class SamplerPanel(JobPanel):
-    """Sampler dock. The window can wire `run_button`, `stop_button`, `continue_button`,
-    `clear_button` and `exact_button` to shortcuts; `sampler_settings()` reads the fields."""
+    """Sampler dock: `run_action`, `stop_action`, `continue_action`, `clear_action` and `exact_action`
+    (the window's menus show them too) and their buttons; `form` binds the fields to the settings."""
+
+    settings_kinds = ("sampler", "exact")
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, "sampler", parent)
@@ -89,13 +58,14 @@ class SamplerPanel(JobPanel):
         self._build_status()
         self._build_trace()
         self._build_exact()
-        self._diagnostics = Throttle(self._update_diagnostics, DIAGNOSTICS_INTERVAL_MS, self)
-        self._next_diagnostics = 0.0
         state.sampler_changed.connect(self._on_sampler_changed)
         state.data_changed.connect(self._on_sampler_changed)
+        state.diagnostics_changed.connect(self._show_diagnostics)
+        state.view_changed.connect(self._on_sampler_changed)
+        state.view_changed.connect(self._show_diagnostics)
         self._update_buttons()
         self._redraw_now()
-        self._update_diagnostics()
+        self._show_diagnostics()
 
     # ---------------------------------------------------------------- building
     def _build_settings(self) -> None:
@@ -121,27 +91,42 @@ class SamplerPanel(JobPanel):
         grid.add("Seed", self.seed_edit)
         box.setLayout(grid)
         self.body.addWidget(box)
-        for key, widget in (
-            ("steps", self.steps_spin),
-            ("thin", self.thin_spin),
-            ("burn_in", self.burn_in_spin),
-            ("step_size", self.step_size_spin),
-            ("chains", self.chains_spin),
-            ("seed", self.seed_edit),
-        ):
-            self.fields.bind(key, widget)
+        self.form = Form(
+            self.state,
+            "sampler",
+            (
+                fields.spin("n_steps", self.steps_spin),
+                fields.spin("thin", self.thin_spin),
+                fields.spin("burn_in", self.burn_in_spin),
+                fields.spin("step_size", self.step_size_spin),
+                fields.spin("n_chains", self.chains_spin),
+                fields.seed("seed", self.seed_edit),
+            ),
+            self,
+        )
 
     def _build_actions(self) -> None:
-        self.run_button = button("Run", "Start new chains from the origin with these settings (clears the points).")
-        self.stop_button = button("Stop", "Pause the chains after the current batch; Continue resumes them exactly.")
-        self.continue_button = button(
-            "Continue", "Run the paused or finished chains for another 'Steps' steps (thin and burn-in unchanged)."
+        self.run_action = command(
+            self,
+            "Run",
+            "Start new chains from the origin with these settings (clears the points).",
+            self._on_run,
+            menu_text="&Sample",
         )
-        self.clear_button = button("Clear", "Remove the samples, and the fit made from them.")
-        self.run_button.clicked.connect(self._on_run)
-        self.stop_button.clicked.connect(self.state.stop_sampling)
-        self.continue_button.clicked.connect(self._on_continue)
-        self.clear_button.clicked.connect(self._on_clear)
+        self.stop_action = command(
+            self, "Stop", "Pause the chains after the current batch; Continue resumes them exactly.", self._on_stop
+        )
+        self.continue_action = command(
+            self,
+            "Continue",
+            "Run the paused or finished chains for another 'Steps' steps (thin and burn-in unchanged).",
+            self._on_continue,
+        )
+        self.clear_action = command(self, "Clear", "Remove the samples, and the fit made from them.", self._on_clear)
+        self.run_button, self.stop_button, self.continue_button, self.clear_button = (
+            action_button(action)
+            for action in (self.run_action, self.stop_action, self.continue_action, self.clear_action)
+        )
         self.body.addLayout(button_row(self.run_button, self.stop_button, self.continue_button, self.clear_button))
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -202,37 +187,33 @@ class SamplerPanel(JobPanel):
         self.exact_spin = int_spin(
             1000, 1, 100_000_000, "How many independent draws of the target to make (replaces the points).", step=1000
         )
-        self.exact_button = button(
-            "Draw", "Draw independent samples of the target directly (no chain), using the seed above."
-        )
+        self.exact_action = command(
+            self, "Draw", "Draw independent samples of the target directly (no chain), using the seed above.",
+            self._on_exact,
+        )  # fmt: skip
+        self.exact_button = action_button(self.exact_action)
         grid.add("Points", self.exact_spin)
         grid.addWidget(self.exact_button, 0, 2, 1, 2)
         box.setLayout(grid)
         self.body.addWidget(box)
-        self.exact_button.clicked.connect(self._on_exact)
-        self.fields.bind("exact_points", self.exact_spin)
+        self.exact_form = Form(self.state, "exact", (fields.spin("n_points", self.exact_spin),), self)
 
     # ---------------------------------------------------------------- actions
-    def sampler_settings(self) -> SamplerSettings:
-        """The settings in the fields; ValueError with a message for the user when one is bad."""
-        return SamplerSettings(
-            n_steps=self.steps_spin.value(),
-            thin=self.thin_spin.value(),
-            burn_in=self.burn_in_spin.value(),
-            step_size=self.step_size_spin.value(),
-            n_chains=self.chains_spin.value(),
-            seed=self.seed_edit.seed(),
-        )
+    def commands(self):
+        return (self.run_action, self.stop_action, self.continue_action, self.clear_action, self.exact_action)
 
     def _on_run(self) -> None:
         self.message.clear_message()
         try:
-            settings = self.sampler_settings()
+            settings = self.form.read()
         except ValueError as error:
             self.message.show_error(f"Cannot run: {error}")
             return
         self.chain_spin.setValue(0)
         self.state.start_sampling(settings)
+
+    def _on_stop(self) -> None:
+        self.state.stop_sampling()
 
     def _on_continue(self) -> None:
         self.message.clear_message()
@@ -254,23 +235,15 @@ class SamplerPanel(JobPanel):
     # ---------------------------------------------------------------- state
     def _on_sampler_changed(self, _value: object) -> None:
         self.request_redraw()
-        # The time check keeps ESS / R-hat at most once a second even if the throttle fires sooner
-        # (Throttle.request's start(0) currently resets its interval to 0).
-        if not self.is_running() or time.monotonic() >= self._next_diagnostics:
-            self._diagnostics.request()
-
-    def _on_job_ended(self) -> None:
-        self._diagnostics.cancel()
-        self._update_diagnostics()
 
     def _update_buttons(self) -> None:
         running = self.is_running()
         data = self.state.data
-        self.run_button.setEnabled(not running)
-        self.stop_button.setEnabled(running)
-        self.continue_button.setEnabled(not running and self.state.sampler.chain_state is not None)
-        self.clear_button.setEnabled(data is not None and data.origin in ("mcmc", "exact"))
-        self.exact_button.setEnabled(not running)
+        self.run_action.setEnabled(not running)
+        self.stop_action.setEnabled(running)
+        self.continue_action.setEnabled(not running and self.state.sampler.chain_state is not None)
+        self.clear_action.setEnabled(data is not None and data.origin in ("mcmc", "exact"))
+        self.exact_action.setEnabled(not running)
 
     def _redraw_now(self) -> None:
         self._update_buttons()
@@ -302,40 +275,37 @@ class SamplerPanel(JobPanel):
             return
         samples = one_chain(data.points, data.chain_ids, n_chains, self.chain_spin.value())
         steps = settings.burn_in + settings.thin * np.arange(len(samples))
-        coordinates = data.display if data.points.shape[1] > 1 else (0,)
-        for plot, curve, coordinate in zip(self.trace_plots, self.trace_curves, coordinates):
+        for plot, curve, coordinate in zip(self.trace_plots, self.trace_curves, self._coordinates(data)):
             curve.setData(steps, samples[:, coordinate])
-            plot.getPlotItem().setLabel("left", column_name(data.columns, coordinate))
+            plot.getPlotItem().setLabel("left", data.column_name(coordinate))
 
-    def _update_diagnostics(self) -> None:
-        """ESS and R-hat of the displayed coordinates; only chains have them (exact draws are independent)."""
-        self._next_diagnostics = time.monotonic() + DIAGNOSTICS_INTERVAL_MS / 1000
-        data, settings = self.state.data, self.state.sampler.settings
-        if data is None or data.origin != "mcmc" or data.chain_ids is None or settings is None:
+    def _coordinates(self, data: Dataset) -> tuple[int, ...]:
+        return self.state.view.shown if data.n_dims > 1 else (0,)
+
+    def _show_diagnostics(self, _value: object = None) -> None:
+        """ESS and R-hat of the shown coordinates; only chains have them (exact draws are independent)."""
+        data = self.state.data
+        diagnostics: ChainDiagnostics | None = self.state.workspace.derived.diagnostics
+        if data is None or data.origin != "mcmc" or diagnostics is None:
             note = "independent draws" if data is not None and data.origin == "exact" else "—"
             self.ess_label.setText(note)
             self.rhat_label.setText("—")
             return
-        try:
-            limit = LIVE_DIAGNOSTICS_LIMIT if self.is_running() else DIAGNOSTICS_LIMIT
-            ess, rhat, used = chain_diagnostics(data.points, data.chain_ids, settings.n_chains, limit)
-        except ValueError:  # chains of unequal length cannot happen with the sampler; show nothing
-            ess, rhat, used = None, None, 0
-        coordinates = data.display if data.points.shape[1] > 1 else (0,)
-        suffix = f" (newest {fmt_count(used)})" if used < data.n_points else ""
-        self.ess_label.setText(self._per_coordinate(ess, coordinates, data.columns, 0) + suffix)
-        text = self._per_coordinate(rhat, coordinates, data.columns, 3)
-        if rhat is not None and np.nanmax(rhat[list(coordinates)]) > RHAT_MIXED:
+        coordinates = self._coordinates(data)
+        suffix = f" (newest {fmt_count(diagnostics.used)})" if diagnostics.used < diagnostics.n_points else ""
+        self.ess_label.setText(self._per_coordinate(diagnostics.ess, coordinates, data, 0) + suffix)
+        text = self._per_coordinate(diagnostics.rhat, coordinates, data, 3)
+        if diagnostics.rhat is not None and np.nanmax(diagnostics.rhat[list(coordinates)]) > RHAT_MIXED:
             text += "  (not mixed yet)"
         self.rhat_label.setText(text)
 
     @staticmethod
-    def _per_coordinate(values: np.ndarray | None, coordinates: tuple[int, ...], names: tuple[str, ...], decimals):
+    def _per_coordinate(values: np.ndarray | None, coordinates: tuple[int, ...], data: Dataset, decimals: int) -> str:
         if values is None:
             return "—"
         parts = []
         for coordinate in coordinates:
             value = float(values[coordinate])
             shown = format(value, f",.{decimals}f") if np.isfinite(value) else "—"
-            parts.append(f"{column_name(names, coordinate)} {shown}")
+            parts.append(f"{data.column_name(coordinate)} {shown}")
         return " · ".join(parts)

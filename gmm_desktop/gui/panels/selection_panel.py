@@ -17,17 +17,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from gmm_desktop.core.em import EMSettings
+from gmm_desktop.core.models import MODELS
 from gmm_desktop.core.selection import Candidate
 from gmm_desktop.gui.models.candidates_model import CRITERION_COLUMN, VALUE_ROLE, CandidatesModel
+from gmm_desktop.gui.panels import fields
+from gmm_desktop.gui.panels.fields import Form
 from gmm_desktop.gui.panels.forms import (
-    COVARIANCE_CHOICES,
-    COVARIANCE_NAMES,
     DockTable,
     FieldGrid,
-    JobPanel,
     SeedEdit,
-    button,
     button_row,
     check_box,
     choice_combo,
@@ -35,6 +33,7 @@ from gmm_desktop.gui.panels.forms import (
     make_plot,
     note_label,
 )
+from gmm_desktop.gui.panels.job_panel import JobPanel, action_button, command
 from gmm_desktop.gui.state.app_state import AppState
 
 CRITERION_CHOICES = (
@@ -43,7 +42,9 @@ CRITERION_CHOICES = (
     ("ICL", "icl", "BIC plus the entropy of the assignments: favours well-separated clusters."),
 )
 SIGN_NOTE = "Lower is better (scikit-learn's sign; mclust shows the negative)."
-TYPE_COLOURS = {"full": "#1f77b4", "tied": "#ff7f0e", "diag": "#2ca02c", "spherical": "#9467bd"}
+CURVE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+TYPE_COLOURS = {name: CURVE_COLOURS[i % len(CURVE_COLOURS)] for i, name in enumerate(MODELS)}
+"""One curve colour per covariance model, in the registry's order."""
 DEGENERATE_PEN = pg.mkPen("#d62728", width=1.6)
 BEST_PEN = pg.mkPen("k", width=1.6)
 
@@ -75,7 +76,10 @@ STATUS_WIDTH = 110
 
 
 class SelectionPanel(JobPanel):
-    """Model-selection dock. The window can wire `run_button`, `stop_button` and `use_button`."""
+    """Model-selection dock: `run_action`, `stop_action` and `use_action` (the window's menus show
+    them too) and their buttons; `form` binds the fields to the selection settings."""
+
+    settings_kinds = ("selection",)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, "selection", parent)
@@ -101,10 +105,10 @@ class SelectionPanel(JobPanel):
         # two by two, each in its curve's colour: the check boxes are the plot's legend
         types = QGridLayout()
         self.type_checks: dict[str, QCheckBox] = {}
-        for index, (label, name, tip) in enumerate(COVARIANCE_CHOICES):
-            check = check_box(f"■ {label}", True, tip)
-            check.setStyleSheet(f"QCheckBox {{ color: {TYPE_COLOURS[name]}; }}")
-            self.type_checks[name] = check
+        for index, model in enumerate(MODELS.values()):
+            check = check_box(f"■ {model.label}", True, model.description)
+            check.setStyleSheet(f"QCheckBox {{ color: {TYPE_COLOURS[model.name]}; }}")
+            self.type_checks[model.name] = check
             types.addWidget(check, index // 2, index % 2)
         layout.addLayout(types)
         grid = FieldGrid(columns=2)
@@ -117,25 +121,40 @@ class SelectionPanel(JobPanel):
         layout.addLayout(grid)
         layout.addWidget(note_label(SIGN_NOTE))
         self.body.addWidget(box)
-        for key, widget in (
-            ("k_min", self.k_min_spin),
-            ("k_max", self.k_max_spin),
-            ("criterion", self.criterion_combo),
-            ("n_init", self.n_init_spin),
-            ("seed", self.seed_edit),
-            *((f"type_{name}", check) for name, check in self.type_checks.items()),
-        ):
-            self.fields.bind(key, widget)
+        self.form = Form(
+            self.state,
+            "selection",
+            (
+                fields.spin("k_min", self.k_min_spin),
+                fields.spin("k_max", self.k_max_spin),
+                fields.choices("covariance_types", self.type_checks),
+                fields.combo("criterion", self.criterion_combo),
+                fields.spin("n_init", self.n_init_spin),
+                fields.seed("seed", self.seed_edit),
+            ),
+            self,
+        )
 
     def _build_actions(self) -> None:
-        self.run_button = button("Run", "Fit every K in the range for every checked covariance type, live.")
-        self.stop_button = button("Stop", "Stop after the candidate being fitted; the finished ones stay.")
-        self.use_button = button(
-            "Use this model", "Show the selected row's model as the fit (the best one when no row is selected)."
+        self.run_action = command(
+            self,
+            "Run",
+            "Fit every K in the range for every checked covariance type, live.",
+            self._on_run,
+            menu_text="Select &Models",
         )
-        self.run_button.clicked.connect(self._on_run)
-        self.stop_button.clicked.connect(self.state.stop_selection)
-        self.use_button.clicked.connect(self._on_use)
+        self.stop_action = command(
+            self, "Stop", "Stop after the candidate being fitted; the finished ones stay.", self.state.stop_selection
+        )
+        self.use_action = command(
+            self,
+            "Use this model",
+            "Show the selected row's model as the fit (the best one when no row is selected).",
+            self._on_use,
+        )
+        self.run_button, self.stop_button, self.use_button = (
+            action_button(action) for action in (self.run_action, self.stop_action, self.use_action)
+        )
         self.body.addLayout(button_row(self.run_button, self.stop_button, self.use_button))
         self.best_label = QLabel()
         self.best_label.setWordWrap(True)
@@ -146,10 +165,10 @@ class SelectionPanel(JobPanel):
     def _build_results(self) -> None:
         self.plot = make_plot("BIC", "components K", height=190)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for label, name, _tip in COVARIANCE_CHOICES:
-            colour = TYPE_COLOURS[name]
-            self.curves[name] = self.plot.plot(
-                [], [], pen=pg.mkPen(colour, width=1.5), symbol="o", symbolSize=6, symbolBrush=colour, name=label
+        for model in MODELS.values():
+            colour = TYPE_COLOURS[model.name]
+            self.curves[model.name] = self.plot.plot(
+                [], [], pen=pg.mkPen(colour, width=1.5), symbol="o", symbolSize=6, symbolBrush=colour, name=model.label
             )
         self.degenerate_markers = pg.ScatterPlotItem(symbol="o", size=9, pen=DEGENERATE_PEN, brush=None)
         self.best_marker = pg.ScatterPlotItem(symbol="s", size=15, pen=BEST_PEN, brush=None)
@@ -190,22 +209,24 @@ class SelectionPanel(JobPanel):
             return None
         return self.model.candidate(self.proxy.mapToSource(rows[0]).row())
 
+    def commands(self):
+        return (self.run_action, self.stop_action, self.use_action)
+
     def _on_run(self) -> None:
         self.message.clear_message()
         k_min, k_max = self.k_min_spin.value(), self.k_max_spin.value()
         if k_max < k_min:
             self.message.show_error(f"Cannot run: the K range is empty ({k_min} to {k_max}); make 'to' ≥ 'from'.")
             return
-        types = self.covariance_types()
-        if not types:
+        if not self.covariance_types():
             self.message.show_error("Cannot run: check at least one covariance type.")
             return
         try:
-            settings = EMSettings(n_init=self.n_init_spin.value(), seed=self.seed_edit.seed())
+            settings = self.form.read()
         except ValueError as error:
             self.message.show_error(f"Cannot run: {error}")
             return
-        self.state.start_selection(range(k_min, k_max + 1), types, self.criterion(), settings)
+        self.state.start_selection(settings)
 
     def _on_use(self) -> None:
         self.message.clear_message()
@@ -236,9 +257,9 @@ class SelectionPanel(JobPanel):
     def _update_buttons(self) -> None:
         running = self.is_running()
         has_data = self.state.data is not None and self.state.data.n_points > 0
-        self.run_button.setEnabled(not running and has_data)
-        self.stop_button.setEnabled(running)
-        self.use_button.setEnabled(any(c.result is not None for c in self.state.candidates))
+        self.run_action.setEnabled(not running and has_data)
+        self.stop_action.setEnabled(running)
+        self.use_action.setEnabled(any(c.result is not None for c in self.state.candidates))
 
     def _redraw_now(self) -> None:
         self._update_buttons()
@@ -280,7 +301,7 @@ class SelectionPanel(JobPanel):
         name = criterion.upper()
         so_far = " (so far)" if self.is_running() else ""
         if best is not None:
-            kind = COVARIANCE_NAMES.get(best.covariance_type, best.covariance_type)
+            kind = MODELS[best.covariance_type].label
             value = format(best.criterion(criterion), ",.1f")
             return f"Best by {name}{so_far}: K = {best.n_components}, {kind}, {name} {value}"
         if candidates:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from gmm_desktop.gui.plot.layers import Z_CHAIN_PATH, Layer
+from gmm_desktop.gui.plot.layers import Z_CHAIN_PATH, Layer, Scene
 
 PATH_PEN = pg.mkPen((30, 30, 30, 110), width=1.0)
 ACCEPTED_BRUSH = pg.mkBrush(30, 30, 30, 170)
@@ -19,6 +19,8 @@ REJECTED_PEN = pg.mkPen((200, 30, 30), width=1.8)
 
 class ChainPathLayer(Layer):
     """A PlotCurveItem for the walk and two ScatterPlotItems (accepted dots, rejected red crosses)."""
+
+    inputs = frozenset({"chain"})
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
         super().__init__(plot_item)
@@ -30,6 +32,12 @@ class ChainPathLayer(Layer):
         )
         for offset, item in enumerate((self.path, self.accepted, self.rejected, self.current)):
             self.add(item, Z_CHAIN_PATH + 0.1 * offset, ignore_bounds=True)
+        self.drawn: str | None = None
+        """What is drawn, for the plot's key: None, "path" (the line alone) or "steps" (with flags)."""
+
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        tail = scene.chain_tail
+        self.set_path(tail if tail is not None and len(tail) else None, None)
 
     def set_path(self, points: np.ndarray | None, accepted: np.ndarray | None) -> None:
         """points (M, 2) chain states in order; accepted (M,) bool, or None to draw the line alone."""
@@ -37,6 +45,7 @@ class ChainPathLayer(Layer):
             for item in (self.path, self.accepted, self.rejected, self.current):
                 item.setData(x=np.empty(0), y=np.empty(0))
                 self.show_content(item, False)
+            self.drawn = None
             return
         points = np.asarray(points, dtype=np.float64)[:, :2]
         self.path.setData(points[:, 0], points[:, 1])
@@ -48,6 +57,7 @@ class ChainPathLayer(Layer):
             if accepted.shape != (len(points),):
                 raise ValueError(f"accepted must have shape ({len(points)},), got {accepted.shape}")
             taken, refused = points[accepted], points[~accepted]
+        self.drawn = "path" if accepted is None else "steps"
         for item, chosen in ((self.accepted, taken), (self.rejected, refused), (self.current, points[-1:])):
             item.setData(x=chosen[:, 0], y=chosen[:, 1])
             self.show_content(item, len(chosen) > 0)

@@ -1,6 +1,6 @@
 """The sample cloud: a scatter while small, a raster of about one bin per screen pixel when large.
 
-Whether a data set is "small" is decided by the state (`Dataset.cloud_mode`), not here. Measured
+Whether a data set is "small" is decided by the workspace (`Dataset.cloud_mode`), not here. Measured
 (shared/QT_ON_DEBIAN.md): a ScatterPlotItem of 1e6 points costs 1.5-2.5 s a frame, a uint8 image
 with a colour lookup table ~9 ms. So:
 
@@ -11,7 +11,7 @@ with a colour lookup table ~9 ms. So:
   the view's scale make them stale.
 
 A running sampler replaces the data set every batch, but its buffer only grows in place
-(gui/state.py): then only the new rows are converted and binned, so a frame of a 1e6-point chain
+(`workspace.data.GrowingPoints`): then only the new rows are converted and binned, so a frame of a 1e6-point chain
 costs the colouring and the paint, not a pass over every point (and a scatter only adds the new
 points to its items, as long as the old points keep their colours).
 """
@@ -22,45 +22,52 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from gmm_desktop.gui.plot.labels import PointLabels, extends
-from gmm_desktop.gui.plot.layers import Z_CLOUD_POINTS, Z_CLOUD_RASTER, Layer
-from gmm_desktop.gui.plot.palette import (
-    COMPONENT_COLOURS,
-    PLAIN_POINT,
-    UNCERTAINTY_LEVELS,
-    component_rgb,
-    uncertainty_rgb,
-)
+from gmm_desktop.core.labels import UNCERTAINTY_LEVELS, PointLabels, extends
+from gmm_desktop.gui.plot.layers import Z_CLOUD_POINTS, Z_CLOUD_RASTER, Layer, Scene
+from gmm_desktop.gui.plot.palette import COMPONENT_COLOURS, PLAIN_POINT, component_rgb, uncertainty_rgb
 from gmm_desktop.gui.plot.raster import RasterRegion, bin_points, encode_raster, raster_lut
+from gmm_desktop.workspace.view import COLOURINGS
 
-COLOURINGS = ("plain", "cluster", "uncertainty")
 POINT_ALPHA = 215
 
 Rect = tuple[float, float, float, float]
 Colours = list[tuple[int, int, int]]
 
 
-def colour_groups(mode: str, labels: PointLabels | None) -> tuple[np.ndarray | None, Colours]:
-    """(category (N,) uint8 or None, colour of each category) for a colouring mode.
+def _plain(labels: PointLabels) -> tuple[np.ndarray | None, Colours]:
+    return None, [PLAIN_POINT]
 
-    "cluster": the argmax component (colours repeat after the palette's 20, so do categories);
-    "uncertainty": UNCERTAINTY_LEVELS steps of 1 - max P(i|x); "plain", or no labels: one group.
-    """
-    if labels is None or mode == "plain":
+
+def _by_component(labels: PointLabels) -> tuple[np.ndarray | None, Colours]:
+    """The argmax component; colours repeat after the palette's 20, so do categories."""
+    k = labels.n_components
+    if k <= len(COMPONENT_COLOURS):
+        return labels.labels.astype(np.uint8, copy=False), [component_rgb(i) for i in range(k)]
+    return (labels.labels % len(COMPONENT_COLOURS)).astype(np.uint8), list(COMPONENT_COLOURS)
+
+
+def _by_uncertainty(labels: PointLabels) -> tuple[np.ndarray | None, Colours]:
+    """UNCERTAINTY_LEVELS steps of 1 - max P(i|x)."""
+    return labels.uncertainty_levels, [uncertainty_rgb(i) for i in range(UNCERTAINTY_LEVELS)]
+
+
+GROUPS = {"plain": _plain, "cluster": _by_component, "uncertainty": _by_uncertainty}
+"""How each colouring of `workspace.view.COLOURINGS` groups the points (same keys)."""
+
+
+def colour_groups(mode: str, labels: PointLabels | None) -> tuple[np.ndarray | None, Colours]:
+    """(category (N,) uint8 or None, colour of each category) for a colouring mode; without labels,
+    one plain group."""
+    if mode not in COLOURINGS:
+        raise ValueError(f"colouring must be one of {', '.join(COLOURINGS)}, got {mode!r}")
+    if labels is None:
         return None, [PLAIN_POINT]
-    if mode == "cluster":
-        k = labels.n_components
-        if k <= len(COMPONENT_COLOURS):
-            return labels.labels.astype(np.uint8, copy=False), [component_rgb(i) for i in range(k)]
-        return (labels.labels % len(COMPONENT_COLOURS)).astype(np.uint8), list(COMPONENT_COLOURS)
-    if mode == "uncertainty":
-        return labels.uncertainty_levels, [uncertainty_rgb(i) for i in range(UNCERTAINTY_LEVELS)]
-    raise ValueError(f"colouring must be one of {', '.join(COLOURINGS)}, got {mode!r}")
+    return GROUPS[mode](labels)
 
 
 def capacity_of(points: np.ndarray) -> int:
     """Rows the memory behind `points` holds: a sample buffer is sized for the whole run up front
-    (gui/state.py), and per-point arrays sized alike never re-grow (each doubling of a 2e6-row
+    (`workspace.data.GrowingPoints`), and per-point arrays sized alike never re-grow (each doubling of a 2e6-row
     array cost a 20-40 ms frame while sampling)."""
     base = points.base
     return base.shape[0] if isinstance(base, np.ndarray) and base.ndim == 2 else len(points)
@@ -94,6 +101,8 @@ def point_size(n_points: int) -> float:
 
 class CloudLayer(Layer):
     """Draws (N, 2) points as a scatter or a raster, coloured plain, by component or by uncertainty."""
+
+    inputs = frozenset({"data", "labels", "colouring", "shown"})
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
         super().__init__(plot_item)
@@ -138,7 +147,14 @@ class CloudLayer(Layer):
         self._x, self._y = self._xs.view(), self._ys.view()
         self._n = len(points)
 
-    def draw(
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        if changed & {"data", "shown"}:
+            data = scene.data
+            self.set_points(None if data is None else data.points, scene.shown)
+        mode = scene.data.cloud_mode if scene.data is not None else "scatter"
+        self.draw_cloud(mode, scene.colouring, scene.labels, scene.view_rect, scene.view_pixels)
+
+    def draw_cloud(
         self, cloud_mode: str, colouring: str, labels: PointLabels | None, view_rect: Rect, view_pixels: tuple[int, int]
     ) -> None:
         """Redraw: `cloud_mode` "scatter" or "raster" (Dataset.cloud_mode); `labels` for these points
@@ -160,10 +176,11 @@ class CloudLayer(Layer):
             self._draw_scatter(*self._groups, ordered=colouring == "uncertainty")
             self.drawn_as = "scatter"
 
-    def follow_view(self, view_rect: Rect, view_pixels: tuple[int, int], settled: bool) -> bool:
+    def follow_view(self, scene: Scene, settled: bool) -> bool:
         """The view moved (raster only). Re-bins now when the bins no longer cover it or are too far
         from one per pixel, or when `settled` and they are not sharp; True when the caller should
         call again with settled=True once the view stops moving."""
+        view_rect, view_pixels = scene.view_rect, scene.view_pixels
         if self.drawn_as != "raster" or self._region is None:
             return False
         fit = self._region.fits(view_rect, view_pixels)

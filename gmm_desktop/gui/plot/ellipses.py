@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from gmm_desktop.core.mixture import Mixture
-from gmm_desktop.gui.plot.layers import Layer
+from gmm_desktop.gui.plot.layers import Layer, Scene
 from gmm_desktop.gui.plot.palette import component_color
 
 SIGMAS = (1.0, 2.0)
@@ -38,23 +38,17 @@ def ellipse_points(
     return points[0], points[1]
 
 
-def shown_marginal(mixture: Mixture | None, dims: tuple[int, int]) -> Mixture | None:
-    """The 2-D marginal of `mixture` over the displayed coordinates `dims` (its first two when it has
-    fewer dimensions than `dims` asks for, e.g. a 2-D target over a 4-column file); None for 1-D."""
-    if mixture is None or mixture.n_dims < 2:
-        return None
-    if mixture.n_dims <= max(dims):
-        dims = (0, 1)
-    return mixture if mixture.n_dims == 2 and tuple(dims) == (0, 1) else mixture.marginal(dims)
-
-
 class EllipseLayer(Layer):
-    """The 1-sigma and 2-sigma ellipses of every component of one mixture."""
+    """The 1-sigma and 2-sigma ellipses of every component of the scene's target or fit (`source`)."""
 
-    def __init__(self, plot_item: pg.PlotItem, z: float, dashed: bool, rgb: tuple[int, int, int] | None = None) -> None:
+    def __init__(
+        self, plot_item: pg.PlotItem, source: str, z: float, dashed: bool, rgb: tuple[int, int, int] | None = None
+    ) -> None:
         """dashed: the target's style; rgb: one colour for every component (else the palette's). The
         fit's (solid) ellipses move with every EM step, so they are drawn directly, not cached."""
         super().__init__(plot_item, cached=dashed)
+        self.inputs = frozenset({source, "shown"})
+        self._source = source
         self._z = z
         self._dashed = dashed
         self._rgb = rgb
@@ -80,6 +74,9 @@ class EllipseLayer(Layer):
             curve = pg.PlotCurveItem(pen=pen, shadowPen=halo, antialias=True)
             self._curves[key] = self.add(curve, self._z)
         return self._curves[key]
+
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        self.set_mixture(getattr(scene, self._source))
 
     def set_mixture(self, mixture: Mixture | None) -> None:
         """Draw the ellipses of a 2-D `mixture` (None clears them)."""

@@ -1,4 +1,4 @@
-"""Draggable handles at the target's component means.
+"""The means layer: the fit's means as markers, and draggable handles at the target's means.
 
 The plot never edits the target: a drag only reports where the user moved a mean, live while the
 mouse moves (finished=False) and once more on release (finished=True); the window turns that into
@@ -12,7 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal
 
-from gmm_desktop.gui.plot.layers import Z_HANDLES, Layer
+from gmm_desktop.gui.plot.ellipses import MeanMarkers
+from gmm_desktop.gui.plot.layers import Z_HANDLES, Z_MEANS, Layer, Scene
 from gmm_desktop.gui.plot.palette import TARGET_RGB
 
 HANDLE_SIZE = 15
@@ -86,3 +87,31 @@ class MeanHandles(QObject):
         k = self._index(item)
         if k is not None:
             self.dragged.emit(k, (item.pos().x(), item.pos().y()), True)
+
+
+class MeansLayer(Layer):
+    """ "means": the fit's means (`fit_means`) and the target's draggable handles (`handles`); the
+    handles hide with the target's other layers (`set_target_hidden`)."""
+
+    inputs = frozenset({"target", "fit", "shown"})
+
+    def __init__(self, plot_item: pg.PlotItem, parent: QObject | None = None) -> None:
+        super().__init__(plot_item)
+        self.fit_means = MeanMarkers(plot_item, Z_MEANS)
+        self.handles = MeanHandles(Layer(plot_item), parent)
+        self._target_hidden = False
+
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        if changed & {"target", "shown"}:
+            self.handles.set_means(None if scene.target is None else scene.target.means)
+        if changed & {"fit", "shown"}:
+            self.fit_means.set_means(None if scene.fit is None else scene.fit.means)
+
+    def set_visible(self, visible: bool) -> None:
+        self._visible = visible
+        self.fit_means.set_visible(visible)
+        self.handles.layer.set_visible(visible and not self._target_hidden)
+
+    def set_target_hidden(self, hidden: bool) -> None:
+        self._target_hidden = hidden
+        self.set_visible(self._visible)

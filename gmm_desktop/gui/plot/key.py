@@ -7,7 +7,8 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import Qt
 
-from gmm_desktop.gui.plot.chain_path import ACCEPTED_BRUSH, PATH_PEN, REJECTED_PEN
+from gmm_desktop.gui.plot.chain_path import ACCEPTED_BRUSH, PATH_PEN, REJECTED_PEN, ChainPathLayer
+from gmm_desktop.gui.plot.layers import Layer, Scene
 from gmm_desktop.gui.plot.palette import TARGET_RGB, UNCERTAINTY_LEVELS, uncertainty_rgb
 
 
@@ -73,3 +74,27 @@ class PlotKey:
 
     def labels(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
+
+
+class KeyLayer(Layer):
+    """ "legend": the key, naming what the other layers show (the chain layer says what it drew)."""
+
+    inputs = frozenset({"target", "fit", "colouring", "labels", "chain", "visibility"})
+
+    def __init__(self, plot_item: pg.PlotItem, chain: ChainPathLayer) -> None:
+        super().__init__(plot_item)
+        self.key = PlotKey(plot_item.getViewBox())
+        self._chain = chain
+
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        visible = scene.visible
+        self.key.update(
+            target=scene.target is not None and visible["target_ellipses"],
+            fit=scene.fit is not None and visible["fit_ellipses"],
+            uncertainty=scene.colouring == "uncertainty" and visible["points"] and scene.labels is not None,
+            chain=self._chain.drawn if visible["chain_path"] else None,
+        )
+
+    def set_visible(self, visible: bool) -> None:
+        self._visible = visible
+        self.key.set_visible(visible)

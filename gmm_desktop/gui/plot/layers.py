@@ -1,29 +1,24 @@
-"""A layer: a named group of plot items shown or hidden together, whose items are made once and reused.
+"""Plot layers: named groups of plot items shown or hidden together, drawn from one `Scene`.
 
-Each item also has its own "has content" flag (a scatter of the raster mode, a ninth ellipse of a
-now 2-component fit): an item is drawn only when its layer is visible *and* it has content, so the
-user's toggle and the data never fight over `setVisible`, and hidden items cost nothing to paint.
+A layer's items are made once and reused. Each item also has its own "has content" flag (a scatter of
+the raster mode, a ninth ellipse of a now 2-component fit): an item is drawn only when its layer is
+visible *and* it has content, so the user's toggle and the data never fight over `setVisible`, and
+hidden items cost nothing to paint. Which layers exist, in what order, is said once in `registry`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
-LAYER_NAMES = (
-    "image",
-    "contours",
-    "colorbar",
-    "points",
-    "target_ellipses",
-    "fit_ellipses",
-    "fit_contours",
-    "means",
-    "chain_path",
-    "readout",
-    "legend",
-)
-"""What `MixturePlot.set_layer_visible` can show and hide."""
+from gmm_desktop.core.labels import PointLabels
+from gmm_desktop.core.mixture import Mixture
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.results import FitContours, TargetDensity
 
 # Stacking order, back to front: the density image stays underneath, handles and the readout on top.
 Z_DENSITY_IMAGE = -10
@@ -39,6 +34,26 @@ Z_HANDLES = 7
 Z_READOUT = 10
 
 
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """Everything the layers draw, read from the state once per redraw. target and fit: their 2-D
+    marginals over the shown columns; labels: P(i|x) labels of exactly `data.points`, else None;
+    visible: each layer's effective visibility; view_rect (x0, y0, w, h) and view_pixels (cols, rows)."""
+
+    target: Mixture | None = None
+    fit: Mixture | None = None
+    data: Dataset | None = None
+    shown: tuple[int, int] = (0, 1)
+    labels: PointLabels | None = None
+    colouring: str = "cluster"
+    density: TargetDensity | None = None
+    fit_contours: FitContours | None = None
+    chain_tail: np.ndarray | None = None
+    visible: Mapping[str, bool] = field(default_factory=dict)
+    view_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+    view_pixels: tuple[int, int] = (1, 1)
+
+
 def cache_painting(item: QGraphicsItem) -> None:
     """Paint `item` from a pixmap Qt keeps until the item or the view changes.
 
@@ -50,7 +65,12 @@ def cache_painting(item: QGraphicsItem) -> None:
 
 
 class Layer:
-    """Items added through `add` follow `set_visible`; `show_content` marks an item empty or not."""
+    """Items added through `add` follow `set_visible`; `show_content` marks an item empty or not.
+
+    Subclasses draw a `Scene`: `inputs` names the scene parts they depend on (the plot redraws a
+    layer when one of them changed), `draw(scene, changed)` draws them."""
+
+    inputs: frozenset[str] = frozenset()
 
     def __init__(self, plot_item: pg.PlotItem, cached: bool = True) -> None:
         """cached: paint the items from pixmaps (`cache_painting`); not for layers that change with
@@ -90,3 +110,10 @@ class Layer:
 
     def items(self) -> list[QGraphicsItem]:
         return list(self._items)
+
+    def draw(self, scene: Scene, changed: frozenset[str]) -> None:
+        """Draw what `scene` holds for this layer (`changed`: which of its inputs changed)."""
+
+    def follow_view(self, scene: Scene, settled: bool) -> bool:
+        """The view moved; True when the layer wants a call with settled=True once it stops."""
+        return False

@@ -1,15 +1,11 @@
-"""The central plot: target density (image, contours, colour bar), the sample cloud, target and fit
-ellipses, fitted contours, means, a chain's path and a hover readout of P(i|x).
+"""The central plot: a view of the state's workspace, drawn by the layers of `registry`.
 
-Contour lines come from the core (contourpy) and are drawn as one `PlotCurveItem` per level with
-`connect="finite"`; pyqtgraph's IsocurveItem would run marching squares inside paint() on the GUI
-thread (170 ms a frame against 4 ms, shared/QT_ON_DEBIAN.md). Items are created once and updated
-in place.
-
-The setters (`set_target`, `set_data`, `set_fit`, ...) only store the new value and ask for a
-redraw; the drawing runs at most ~30 times a second (`Throttle`), with the newest values, so a fit
-that reports every EM iteration or a sampler that reports every batch never builds a backlog. The
-plot shows the state and reports gestures (`mean_dragged`, `probed`); it never changes the state.
+The plot listens to the state's signals, notes which parts of the scene changed, and redraws at most
+~30 times a second (`Throttle`) with the newest values: each layer whose inputs changed draws the
+`Scene` read from the workspace then, so a fit that reports every EM iteration or a sampler that
+reports every batch never builds a backlog. Nothing here computes a result: densities, contours and
+point labels come from the state's derived results. The plot reports gestures (`mean_dragged`,
+`probed`) and where the user moved the view; it never changes the rest of the state.
 """
 
 from __future__ import annotations
@@ -18,45 +14,30 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QTimer, Signal
 
-from gmm_desktop.core.density import DensityGrid
 from gmm_desktop.core.mixture import Mixture
-from gmm_desktop.gui.plot.chain_path import ChainPathLayer
-from gmm_desktop.gui.plot.cloud import COLOURINGS, CloudLayer
-from gmm_desktop.gui.plot.contours import ContourLayer, fit_contour_lines
-from gmm_desktop.gui.plot.ellipses import EllipseLayer, MeanMarkers, shown_marginal
-from gmm_desktop.gui.plot.handles import MeanHandles
-from gmm_desktop.gui.plot.key import PlotKey
-from gmm_desktop.gui.plot.labels import Labeller, PointLabels
-from gmm_desktop.gui.plot.layers import (
-    LAYER_NAMES,
-    Z_DENSITY_IMAGE,
-    Z_FIT_ELLIPSES,
-    Z_MEANS,
-    Z_TARGET_CONTOURS,
-    Z_TARGET_ELLIPSES,
-    Layer,
-    cache_painting,
-)
-from gmm_desktop.gui.plot.palette import TARGET_RGB
-from gmm_desktop.gui.plot.readout import ProbeReadout
-from gmm_desktop.gui.state.app_state import Dataset, FitState
+from gmm_desktop.gui.plot.layers import Scene
+from gmm_desktop.gui.plot.registry import LAYERS, PLOT_LAYERS
+from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.gui.state.throttle import Throttle
-
-TARGET_LAYERS = ("image", "contours", "colorbar", "target_ellipses")
-"""Layers of the target mixture (its mean handles, in "means", go with them)."""
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.view import ViewState, shown_marginal
 
 FRAME_SAMPLE = 20_000
 """File data is framed on the 0.5-99.5 % range of at most this many evenly spread points (1e6: 70 ms)."""
-DENSITY_COLORMAP = "CET-L17"
-CONTOUR_PEN = pg.mkPen((40, 40, 60, 170), width=1.2)
-CONTOUR_PEN_UNDER_POINTS = pg.mkPen((40, 40, 60, 80), width=1.0)
-IMAGE_OPACITY_UNDER_POINTS = 0.4
-"""The density image and the target's contours are faded while points are drawn over them, so the
-component colours stay readable."""
-
 RASTER_SETTLE_MS = 150
+
+
+def layer_shown(view: ViewState, name: str) -> bool:
+    """The user's choice for layer `name` (its default until the user or a file set it)."""
+    return view.layers.get(name, LAYERS[name].shown_at_start)
+
+
+def target_hidden(data: Dataset | None) -> bool:
+    """Data in other coordinates than the target's (a file, or points painted over a named pair)
+    hides the target's layers: no target generated it."""
+    return data is not None and (data.origin == "file" or tuple(data.columns[:2]) != ("x", "y"))
 
 
 class MixturePlot(pg.GraphicsLayoutWidget):
@@ -69,58 +50,31 @@ class MixturePlot(pg.GraphicsLayoutWidget):
     mean_dragged = Signal(int, object, bool)
     probed = Signal(object)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("mixturePlot")
+        self.state = state
         self.plot_item: pg.PlotItem = self.addPlot(row=0, col=0)
         self.plot_item.setLabel("bottom", "x")
         self.plot_item.setLabel("left", "y")
         self.plot_item.setAspectLocked(True)
         self.plot_item.hideButtons()
-        self.density_image = pg.ImageItem()
-        self.density_image.setZValue(Z_DENSITY_IMAGE)
-        self.plot_item.addItem(self.density_image)
-        self.color_bar = pg.ColorBarItem(
-            colorMap=pg.colormap.get(DENSITY_COLORMAP), label="density P(x, y)", interactive=False, width=18
-        )
-        self.color_bar.setImageItem(self.density_image, insert_in=self.plot_item)
-        self.contour_curves: list[pg.PlotCurveItem] = []
-        self._contours_visible = True
-        self._contour_pen = CONTOUR_PEN
-
-        self.cloud = CloudLayer(self.plot_item)
-        self.target_ellipses = EllipseLayer(self.plot_item, Z_TARGET_ELLIPSES, dashed=True, rgb=TARGET_RGB)
-        self.fit_ellipses = EllipseLayer(self.plot_item, Z_FIT_ELLIPSES, dashed=False)
-        self.fit_contours = ContourLayer(self.plot_item)
-        self.fit_means = MeanMarkers(self.plot_item, Z_MEANS)
-        self.handles = MeanHandles(Layer(self.plot_item), self)
+        self.layers = {}
+        for spec in PLOT_LAYERS:
+            self.layers[spec.name] = spec.make(self)
+        self.cloud = self.layers["points"]
+        self.target_ellipses, self.fit_ellipses = self.layers["target_ellipses"], self.layers["fit_ellipses"]
+        self.fit_contours, self.chain_path = self.layers["fit_contours"], self.layers["chain_path"]
+        self.readout, self.key = self.layers["readout"], self.layers["legend"].key
+        self.fit_means, self.handles = self.layers["means"].fit_means, self.layers["means"].handles
         self.handles.dragged.connect(self.mean_dragged)
-        self.chain_path = ChainPathLayer(self.plot_item)
-        self.readout = ProbeReadout(self.plot_item)
-        self.key = PlotKey(self.plot_item.getViewBox())
-        self._layers: dict[str, list[Layer]] = {
-            "points": [self.cloud],
-            "target_ellipses": [self.target_ellipses],
-            "fit_ellipses": [self.fit_ellipses],
-            "fit_contours": [self.fit_contours],
-            "means": [self.fit_means, self.handles.layer],
-            "chain_path": [self.chain_path],
-            "readout": [self.readout],
-        }
-        self._visible = dict.fromkeys(LAYER_NAMES, True)
         self._target_hidden = False
         self._framed: Dataset | None = None
-
-        self._target: Mixture | None = None
-        self._data: Dataset | None = None
-        self._fit: FitState | None = None
-        self._fit_mixture: Mixture | None = None
-        self._colouring = "cluster"
-        self._chain: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+        self._view = state.view
+        self._noted_box: tuple[float, float, float, float] | None = None
+        self._marginals: dict[str, tuple[object, tuple[int, int], Mixture | None]] = {}
         self._dirty: set[str] = set()
         self._in_redraw = False
-        self.labeller = Labeller(self)
-        self.labeller.ready.connect(self._on_labels_ready)
         self._throttle = Throttle(self._redraw, parent=self)
         # A raster shown stretched while the view moves is re-binned once the view has been still this long.
         self._settle = QTimer(self)
@@ -128,289 +82,215 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         self._settle.setSingleShot(True)
         self._settle.setInterval(RASTER_SETTLE_MS)
         self._settle.timeout.connect(self._on_view_settled)
+        self._connect_state()
         view_box = self.plot_item.getViewBox()
         view_box.sigRangeChanged.connect(self._on_view_changed)
         view_box.sigResized.connect(self._on_view_changed)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._apply_visibility()
+        self._request(*{name for layer in self.layers.values() for name in layer.inputs})
 
-    # ---------------------------------------------------------------- target density (drawn at once)
-    def show_density(self, grid: DensityGrid, lines: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Draw `grid` as the filled image and `lines` (one (x, y) pair per level) as contours."""
-        self.density_image.setImage(grid.values, rect=QRectF(*grid.rect), autoLevels=False)
-        self.color_bar.setLevels((0.0, float(grid.values.max())))
-        self._ensure_curves(len(lines))
-        for curve, (x, y) in zip(self.contour_curves, lines):
-            curve.setData(x, y, connect="finite")
+    def _connect_state(self) -> None:
+        # Bound methods, not lambdas: Qt drops these connections when the plot is deleted, so a state
+        # that outlives it (a test's, a closed window's last events) never calls into a dead plot.
+        state = self.state
+        state.target_changed.connect(self._on_target_changed)
+        state.data_changed.connect(self._on_data_changed)
+        state.fit_changed.connect(self._on_fit_changed)
+        state.labels_changed.connect(self._on_labels_changed)
+        state.target_density_changed.connect(self._on_density_changed)
+        state.fit_contours_changed.connect(self._on_fit_contours_changed)
+        state.sampler_changed.connect(self._on_sampler_changed)
+        state.view_changed.connect(self._on_state_view_changed)
 
-    def _ensure_curves(self, count: int) -> None:
-        while len(self.contour_curves) < count:
-            curve = pg.PlotCurveItem(pen=self._contour_pen)
-            cache_painting(curve)
-            curve.setZValue(Z_TARGET_CONTOURS)
-            curve.setVisible(self.contours_visible())
-            self.plot_item.addItem(curve)
-            self.contour_curves.append(curve)
-        for curve in self.contour_curves[count:]:
-            curve.setData([], [])
+    def _on_target_changed(self, _target: object) -> None:
+        self._request("target")
 
+    def _on_data_changed(self, _data: object) -> None:
+        self._request("data")
+
+    def _on_fit_changed(self, _fit: object) -> None:
+        self._request("fit")
+
+    def _on_labels_changed(self, _labels: object) -> None:
+        self._request("labels")
+
+    def _on_density_changed(self, _density: object) -> None:
+        self._request("density")
+
+    def _on_fit_contours_changed(self, _contours: object) -> None:
+        self._request("fit_contours")
+
+    def _on_sampler_changed(self, _status: object) -> None:
+        self._request("chain")
+
+    # ---------------------------------------------------------------- the density layers' items
+    @property
+    def density_image(self) -> pg.ImageItem:
+        return self.layers["image"].image
+
+    @property
+    def color_bar(self) -> pg.ColorBarItem:
+        return self.layers["colorbar"].bar
+
+    @property
+    def contour_curves(self) -> list[pg.PlotCurveItem]:
+        return self.layers["contours"].curves
+
+    # ---------------------------------------------------------------- framing
     def frame(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
         """Show exactly this region (aspect stays locked, so one side may gain margin)."""
         self.plot_item.setRange(xRange=x_range, yRange=y_range, padding=0.02)
-
-    # ---------------------------------------------------------------- what to show (redrawn on the throttle)
-    def set_target(self, mixture: Mixture | None) -> None:
-        """The target's dashed 1/2-sigma ellipses and its draggable means; also what the readout and
-        the colouring use while there is no fit."""
-        self._target = mixture
-        self._request("target")
-
-    def set_data(self, dataset: Dataset | None) -> None:
-        """The points to draw: a scatter, or a raster when `dataset.cloud_mode == "raster"`."""
-        self._data = dataset
-        self._request("data")
-
-    def set_fit(self, fit: FitState | None) -> None:
-        """The fit (called for every EM step): solid ellipses, means, fitted contours, point colours."""
-        self._fit = fit
-        self._fit_mixture = None
-        self._request("fit")
-
-    def set_colouring(self, mode: str) -> None:
-        """Colour the points "plain", by "cluster" (argmax P(i|x)) or by "uncertainty" (1 - max P(i|x)),
-        under the fit, or under the target while there is no fit."""
-        if mode not in COLOURINGS:
-            raise ValueError(f"colouring must be one of {', '.join(COLOURINGS)}, got {mode!r}")
-        self._colouring = mode
-        self._request("colouring")
-
-    def colouring(self) -> str:
-        return self._colouring
-
-    def set_chain_path(self, points: np.ndarray | None, accepted: np.ndarray | None = None) -> None:
-        """The last steps of one chain: states (M, 2) in order and whether each step was accepted (M,)."""
-        if points is not None and accepted is not None and len(accepted) != len(points):
-            raise ValueError(f"accepted has {len(accepted)} entries for {len(points)} points")
-        self._chain = (points, accepted)
-        self._request("chain")
-
-    def set_chain_path_visible(self, visible: bool) -> None:
-        self.set_layer_visible("chain_path", visible)
 
     def is_dragging(self) -> bool:
         """True while the user drags a target mean (the window should not re-frame the view then)."""
         return self.handles.dragging() is not None
 
     def flush(self) -> None:
-        """Draw everything pending now, labels and a sharp raster included (tests, screenshots, exports)."""
+        """Draw everything pending now, derived results and a sharp raster included (tests,
+        screenshots, exports)."""
+        self.state.settle()
         self._throttle.flush()
-        if self.labeller.pending():
-            self.labeller.finish()
         if self._settle.isActive():
             self._settle.stop()
             self._request("settle")
         self._throttle.flush()
 
-    # ---------------------------------------------------------------- the mixture behind colours and readout
-    def fit_mixture(self) -> Mixture | None:
-        """The fitted mixture in all its dimensions (made once per FitState)."""
-        if self._fit is not None and self._fit_mixture is None:
-            self._fit_mixture = self._fit.mixture
-        return self._fit_mixture
-
-    def shown_mixture(self, mixture: Mixture | None) -> Mixture | None:
-        """The 2-D marginal of `mixture` over the displayed coordinates (None for a 1-D mixture)."""
-        return shown_marginal(mixture, self._data.display if self._data is not None else (0, 1))
-
+    # ---------------------------------------------------------------- the mixture behind the readout
     def reference_mixture(self) -> tuple[Mixture | None, str]:
-        """(mixture, "fit" or "target") that P(i|x) is computed under: the fit when there is one."""
-        fit = self.fit_mixture()
-        return (fit, "fit") if fit is not None else (self._target, "target")
+        """(mixture, "fit" or "target") that the hover readout's P(i|x) is computed under."""
+        fit = self.state.fit
+        return (fit.mixture, "fit") if fit is not None else (self.state.target, "target")
 
     def probe(self, x: float, y: float) -> list[float]:
         """P(i|x) at the displayed point (x, y) for every component of the fit (else the target);
         empty when there is neither. For data of more than 2 dimensions, under the shown marginal."""
-        mixture = self.shown_mixture(self.reference_mixture()[0])
+        mixture = shown_marginal(self.reference_mixture()[0], self.state.view.shown)
         if mixture is None:
             return []
         return mixture.responsibilities(np.array([[x, y]], dtype=np.float64))[0].tolist()
 
-    def point_labels(self) -> PointLabels | None:
-        """The labels the cloud is coloured by: for the current points, maybe of the previous fit
-        while the new one is being computed; None when there are none for these points."""
-        labels = self.labeller.result()
-        if labels is None or self._data is None or labels.points is not self._data.points:
-            return None
-        return labels
+    def point_labels(self):
+        """The labels the cloud is coloured by: of the shown points, maybe under the previous fit
+        while the new ones are being computed; None when there are none for these points."""
+        labels, data = self.state.workspace.derived.labels, self.state.data
+        return labels if labels is not None and data is not None and labels.points is data.points else None
 
-    # ---------------------------------------------------------------- layers
-    def layer_names(self) -> tuple[str, ...]:
-        return LAYER_NAMES
+    # ---------------------------------------------------------------- view state
+    def _on_state_view_changed(self, view: ViewState) -> None:
+        old, self._view = self._view, view
+        if view.layers != old.layers:
+            self._apply_visibility()
+            self._request("visibility")
+        if view.colouring != old.colouring:
+            self._request("colouring")
+        if view.shown != old.shown:
+            self._request("shown")
+        if view.view_box is not None and view.view_box != self._noted_box:
+            x0, x1, y0, y1 = view.view_box
+            self.plot_item.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
-    def set_layer_visible(self, name: str, visible: bool) -> None:
-        """The user's toggle of a layer; the target's layers also hide while file data is shown."""
-        if name not in self._visible:
-            raise ValueError(f"unknown layer {name!r}; layers are: {', '.join(LAYER_NAMES)}")
-        self._visible[name] = visible
-        visible = self._shown(name)
-        if name == "image":
-            self.density_image.setVisible(visible)
-        elif name == "contours":
-            self._contours_visible = visible
-            for curve in self.contour_curves:
-                curve.setVisible(visible)
-        elif name == "colorbar":
-            self.color_bar.setVisible(visible)
-        elif name == "legend":
-            self.key.set_visible(visible)
-        else:
-            for layer in self._layers[name]:
-                layer.set_visible(visible)
-            if name == "means":
-                self.handles.layer.set_visible(visible and not self._target_hidden)
-            if name == "points":
-                self._update_image_opacity()
-            elif name == "fit_contours" and visible:
-                self._request("fit")  # hidden fitted contours are not computed
-            elif name == "readout" and not visible:
-                self.readout.hide()
-        self._update_key()
+    def _visibility(self) -> dict[str, bool]:
+        return {
+            spec.name: layer_shown(self._view, spec.name) and not (self._target_hidden and spec.of_target)
+            for spec in PLOT_LAYERS
+        }
 
-    def _shown(self, name: str) -> bool:
-        return self._visible[name] and not (self._target_hidden and name in TARGET_LAYERS)
+    def _apply_visibility(self) -> None:
+        for name, visible in self._visibility().items():
+            self.layers[name].set_visible(visible)
+        self.layers["means"].set_target_hidden(self._target_hidden)
+        if not layer_shown(self._view, "readout"):
+            self.readout.hide()
+        self._update_fading()
 
     def _show_data_context(self, data: Dataset | None) -> None:
-        """Axis names from the data's columns; the target's density and ellipses hidden under file data,
-        which no target generated (the File menu's data has nothing to do with the demo mixture)."""
-        names = (
-            ("x", "y")
-            if data is None
-            else tuple(data.columns[i] if i < len(data.columns) else "?" for i in data.display)
-        )
+        """Axis names from the data's columns; the target's layers hidden under data no target made;
+        file data framed once, when it arrives (the user's zoom is left alone after)."""
+        shown = self._view.shown
+        names = ("x", "y") if data is None else tuple(data.column_name(i) for i in shown)
         for axis, name in zip(("bottom", "left"), names):
             if self.plot_item.getAxis(axis).labelText != name:  # a new label re-lays out the axis
                 self.plot_item.setLabel(axis, name)
-        # Data in other coordinates than the target's (a file, or points painted over one) hides it.
-        hidden = data is not None and (data.origin == "file" or tuple(data.columns[:2]) != ("x", "y"))
         if data is not None and data.origin == "file" and data is not self._framed:
-            self._framed = data  # framed once, when it arrives; the user's zoom is left alone after
-            shown = data.points[:: max(1, data.n_points // FRAME_SAMPLE), list(data.display)]
-            low, high = np.percentile(shown, [0.5, 99.5], axis=0)
+            self._framed = data
+            points = data.points[:: max(1, data.n_points // FRAME_SAMPLE), list(shown)]
+            low, high = np.percentile(points, [0.5, 99.5], axis=0)
             pad = 0.08 * (high - low) + 0.5 * (high - low < 1e-6 * np.maximum(1.0, np.abs(high)))  # one value: +-0.5
             self.frame((low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1]))
+        hidden = target_hidden(data)
         if hidden != self._target_hidden:
             self._target_hidden = hidden
-            for name in (*TARGET_LAYERS, "means"):
-                self.set_layer_visible(name, self._visible[name])
-
-    def layer_visible(self, name: str) -> bool:
-        return self._visible[name]
-
-    def set_image_visible(self, visible: bool) -> None:
-        self.set_layer_visible("image", visible)
-
-    def set_contours_visible(self, visible: bool) -> None:
-        self.set_layer_visible("contours", visible)
-
-    def contours_visible(self) -> bool:
-        return self._contours_visible
-
-    def set_color_bar_visible(self, visible: bool) -> None:
-        self.set_layer_visible("colorbar", visible)
+            self._apply_visibility()
+            self._request("visibility")
 
     # ---------------------------------------------------------------- drawing
-    def _request(self, what: str) -> None:
+    def _request(self, *parts: str) -> None:
         if getattr(self, "closed", False):
             return
-        self._dirty.add(what)
+        self._dirty.update(parts)
         self._throttle.request()
+
+    def _scene(self) -> Scene:
+        ws = self.state.workspace
+        view_box = self.plot_item.getViewBox()
+        rect = view_box.viewRect()
+        return Scene(
+            target=self._marginal("target", ws.target, ws.target),
+            fit=self._marginal("fit", ws.fit, ws.fit.mixture if ws.fit is not None else None),
+            data=ws.data,
+            shown=self._view.shown,
+            labels=self.point_labels(),
+            colouring=self._view.colouring,
+            density=ws.derived.target_density,
+            fit_contours=ws.derived.fit_contours,
+            chain_tail=ws.sampler.chain_tail,
+            visible=self._visibility(),
+            view_rect=(rect.x(), rect.y(), rect.width(), rect.height()),
+            view_pixels=(round(view_box.width()), round(view_box.height())),
+        )
+
+    def _marginal(self, key: str, source: object, mixture: Mixture | None) -> Mixture | None:
+        """The shown 2-D marginal of `mixture`, made once per (source record, shown columns)."""
+        cached = self._marginals.get(key)
+        if cached is None or cached[0] is not source or cached[1] != self._view.shown:
+            cached = (source, self._view.shown, shown_marginal(mixture, self._view.shown))
+            self._marginals[key] = cached
+        return cached[2]
 
     def _redraw(self) -> None:
         if getattr(self, "closed", False):
             return  # the items are gone (pyqtgraph's close)
-        dirty, self._dirty = self._dirty, set()
+        dirty, self._dirty = frozenset(self._dirty), set()
         self._in_redraw = True
         try:
-            if dirty & {"target", "data"}:
-                shown = self.shown_mixture(self._target)
-                self.target_ellipses.set_mixture(shown)
-                self.handles.set_means(None if shown is None else shown.means)
-            if dirty & {"fit", "data"}:
-                self._draw_fit()
-            if "data" in dirty:
-                data = self._data
-                self._show_data_context(data)
-                self.cloud.set_points(None if data is None else data.points, (0, 1) if data is None else data.display)
-            if dirty & {"target", "fit", "data", "colouring"}:
-                self._request_labels()
-            if dirty & {"target", "fit", "data", "colouring", "labels"}:
-                self._draw_cloud()
-            elif dirty & {"view", "settle"}:
-                rect, pixels = self._view_geometry()
-                if self.cloud.follow_view(rect, pixels, settled="settle" in dirty):
+            if dirty & {"data", "shown"}:
+                self._show_data_context(self.state.data)
+            scene = self._scene()
+            for layer in self.layers.values():
+                changed = layer.inputs & dirty
+                if changed:
+                    layer.draw(scene, changed)
+                elif dirty & {"view", "settle"} and layer.follow_view(scene, settled="settle" in dirty):
                     self._settle.start()
-            if "chain" in dirty:
-                self.chain_path.set_path(*self._chain)
-            self._update_key()
+            self._update_fading()
         finally:
             self._in_redraw = False
 
-    def _draw_fit(self) -> None:
-        shown = self.shown_mixture(self.fit_mixture())
-        self.fit_ellipses.set_mixture(shown)
-        self.fit_means.set_means(None if shown is None else shown.means)
-        draw_contours = shown is not None and self._visible["fit_contours"]
-        self.fit_contours.set_lines(fit_contour_lines(shown) if draw_contours else None)
-
-    def _request_labels(self) -> None:
-        if self._data is None or self._colouring == "plain":
-            self.labeller.request(None, None)
-            return
-        self.labeller.request(self.reference_mixture()[0], self._data.points)
-
-    def _view_geometry(self) -> tuple[tuple[float, float, float, float], tuple[int, int]]:
-        """The view's rect (x0, y0, width, height) in data units and its size (cols, rows) in pixels."""
-        view_box = self.plot_item.getViewBox()
-        rect = view_box.viewRect()
-        return (rect.x(), rect.y(), rect.width(), rect.height()), (round(view_box.width()), round(view_box.height()))
-
-    def _draw_cloud(self) -> None:
-        cloud_mode = self._data.cloud_mode if self._data is not None else "scatter"
-        self.cloud.draw(cloud_mode, self._colouring, self.point_labels(), *self._view_geometry())
-        self._update_image_opacity()
-
-    def _update_image_opacity(self) -> None:
-        under_points = self._data is not None and self._data.n_points > 0 and self._visible["points"]
-        self.density_image.setOpacity(IMAGE_OPACITY_UNDER_POINTS if under_points else 1.0)
-        pen = CONTOUR_PEN_UNDER_POINTS if under_points else CONTOUR_PEN
-        if pen is not self._contour_pen:
-            self._contour_pen = pen
-            for curve in self.contour_curves:
-                curve.setPen(pen)
-
-    def _update_key(self) -> None:
-        visible = self._visible
-        self.key.update(
-            target=self._target is not None and self._shown("target_ellipses"),
-            fit=self._fit is not None and visible["fit_ellipses"],
-            uncertainty=self._colouring == "uncertainty" and visible["points"] and self.point_labels() is not None,
-            chain=self._chain_key() if visible["chain_path"] else None,
-        )
-
-    def _chain_key(self) -> str | None:
-        points, accepted = self._chain
-        if points is None or len(points) == 0:
-            return None
-        return "path" if accepted is None else "steps"
-
-    def _on_labels_ready(self) -> None:
-        if not self._in_redraw:
-            self._request("labels")
+    def _update_fading(self) -> None:
+        data = self.state.data
+        under_points = data is not None and data.n_points > 0 and layer_shown(self._view, "points")
+        self.layers["image"].set_faded(under_points)
+        self.layers["contours"].set_faded(under_points)
 
     def _on_view_settled(self) -> None:
         self._request("settle")
 
     def _on_view_changed(self, *_args) -> None:
+        (x0, x1), (y0, y1) = self.plot_item.getViewBox().viewRange()
+        self._noted_box = (x0, x1, y0, y1)
+        self.state.note_view_box(self._noted_box)
         if self.cloud.drawn_as == "raster":
             self._request("view")  # re-bin at about one bin per pixel of the new view
 
@@ -428,7 +308,7 @@ class MixturePlot(pg.GraphicsLayoutWidget):
             self.readout.hide()
             return
         x, y, probabilities = probe
-        if self._visible["readout"]:
+        if layer_shown(self._view, "readout"):
             view = self.plot_item.getViewBox().viewRect()
             toward = (x < view.center().x(), y < view.center().y())
             self.readout.show_at(x, y, probabilities, self.reference_mixture()[1], toward)
@@ -443,7 +323,6 @@ class MixturePlot(pg.GraphicsLayoutWidget):
         """pyqtgraph's close() deletes every item of the scene at once: stop all pending drawing first."""
         self._throttle.cancel()
         self._settle.stop()
-        self.labeller.cancel()
         super().close()
 
     def paintEvent(self, event) -> None:

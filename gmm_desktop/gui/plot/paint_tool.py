@@ -21,14 +21,14 @@ from PySide6.QtGui import QColor, QMouseEvent, QPen, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QGraphicsEllipseItem
 from shiboken6 import isValid
 
-from gmm_desktop.core.paint import PaintedData, spray
+from gmm_desktop.core.paint import Brush, PaintedData, spray
 from gmm_desktop.gui.plot.layers import Z_HANDLES
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
-from gmm_desktop.gui.state.app_state import AppState, Dataset
+from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.gui.state.throttle import Throttle
+from gmm_desktop.workspace.data import Dataset
+from gmm_desktop.workspace.workspace import Workspace
 
-MODES = ("spray", "erase")
-MAX_CLASS = 9
 PAINTED = "painted"
 """`Dataset.origin` of painted data."""
 
@@ -38,40 +38,20 @@ _PRESSES = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick)
 _OUTLINE_RGBA = (20, 20, 20, 200)
 
 
-@dataclass(frozen=True)
-class Brush:
-    """radius in data units; points sprayed per stamp; label the class 0..9 of sprayed points (None:
-    no class); mode "spray" or "erase"."""
-
-    radius: float = 0.5
-    points: int = 10
-    label: int | None = None
-    mode: str = "spray"
-
-    def __post_init__(self) -> None:
-        if not (np.isfinite(self.radius) and self.radius > 0):
-            raise ValueError(f"the brush radius must be a positive number, got {self.radius}")
-        if self.points < 1:
-            raise ValueError(f"a stamp sprays at least one point, got {self.points}")
-        if self.label is not None and not 0 <= self.label <= MAX_CLASS:
-            raise ValueError(f"the class must be 0..{MAX_CLASS} or None, got {self.label}")
-        if self.mode not in MODES:
-            raise ValueError(f"the brush mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-
-
-def paint_base(data: Dataset | None) -> tuple[PaintedData, tuple[str, str]]:
+def paint_base(workspace: Workspace) -> tuple[PaintedData, tuple[str, str]]:
     """What a stroke paints onto: the shown points and their column names. Painting adds to what is
     shown, which is all of the data only when it is 2-D; ValueError (a message for the user) else."""
+    data = workspace.data
     if data is None:
         return PaintedData.empty(), ("x", "y")
-    dims = data.points.shape[1]
-    if dims != 2:
+    if data.n_dims != 2:
         raise ValueError(
-            f"Painting adds points in two coordinates, but the current data has {dims}: "
+            f"Painting adds points in two coordinates, but the current data has {data.n_dims}: "
             "clear it or load 2-D data to paint."
         )
-    columns = tuple(data.columns[i] for i in data.display) if len(data.columns) == 2 else ("x", "y")
-    return PaintedData.from_arrays(data.shown(), data.labels), columns
+    shown = workspace.view.shown
+    columns = tuple(data.columns[i] for i in shown) if len(data.columns) == 2 else ("x", "y")
+    return PaintedData.from_arrays(workspace.shown_points(), data.labels), columns
 
 
 def painted_dataset(painted: PaintedData, columns: tuple[str, str] = ("x", "y")) -> Dataset:
@@ -79,15 +59,14 @@ def painted_dataset(painted: PaintedData, columns: tuple[str, str] = ("x", "y"))
 
 
 class PaintCommand(QUndoCommand):
-    """Replace the data by painted data (or None, to clear it); undo puts the old data back.
-
-    Commands of the same `stroke` merge into one undo step; `stroke=None` never merges.
+    """Replace the data by painted data (or None, to clear it); undo puts the old data back, shown
+    as it was. Commands of the same `stroke` merge into one undo step; `stroke=None` never merges.
     """
 
     def __init__(self, state: AppState, new: Dataset | None, text: str, stroke: int | None = None, parent=None) -> None:
         super().__init__(text, parent)
         self._state = state
-        self.old = state.data
+        self.old, self.old_shown = state.data, state.view.shown
         self.new = new
         self.stroke = stroke
 
@@ -95,7 +74,7 @@ class PaintCommand(QUndoCommand):
         self._state.set_data(self.new)
 
     def undo(self) -> None:
-        self._state.set_data(self.old)
+        self._state.set_data(self.old, self.old_shown)
 
     def id(self) -> int:
         return -1 if self.stroke is None else _PAINT_ID
@@ -152,7 +131,6 @@ class PaintTool(QObject):
         self.plot = plot
         self.state = state
         self.undo_stack = undo_stack
-        self._brush = Brush()
         self._enabled = False
         self._pressed = False
         self._stroke: _Stroke | None = None
@@ -160,6 +138,7 @@ class PaintTool(QObject):
         self._pusher = Throttle(self._push, parent=self)
         self._outline = self._make_outline()
         plot.viewport().installEventFilter(self)
+        state.settings_changed.connect(self._on_settings_changed)
 
     # ---------------------------------------------------------------- public
     def is_enabled(self) -> bool:
@@ -180,12 +159,15 @@ class PaintTool(QObject):
 
     @property
     def brush(self) -> Brush:
-        return self._brush
+        """The workspace's brush (the paint panel edits it)."""
+        return self.state.settings.brush
 
     def set_brush(self, brush: Brush) -> None:
         """Takes effect at the next stroke (a stroke keeps the brush it started with)."""
-        self._brush = brush
-        if isValid(self._outline) and self._outline.isVisible():
+        self.state.set_settings("brush", brush)
+
+    def _on_settings_changed(self, kind: str) -> None:
+        if kind == "brush" and isValid(self._outline) and self._outline.isVisible():
             self._place_outline(self._outline.rect().center().x(), self._outline.rect().center().y())
 
     def is_painting(self) -> bool:
@@ -227,11 +209,11 @@ class PaintTool(QObject):
             return False  # on an axis or the colour bar: theirs
         self._pressed = True
         try:
-            painted, columns = paint_base(self.state.data)
+            painted, columns = paint_base(self.state.workspace)
         except ValueError as exc:
             self.refused.emit(str(exc))
             return True
-        self._stroke = _Stroke(self._brush, painted, columns)
+        self._stroke = _Stroke(self.brush, painted, columns)
         self._stamp(*position)
         return True
 
@@ -295,6 +277,6 @@ class PaintTool(QObject):
             self._outline.hide()
 
     def _place_outline(self, x: float, y: float) -> None:
-        r = self._brush.radius
+        r = self.brush.radius
         self._outline.setRect(QRectF(x - r, y - r, 2 * r, 2 * r))
         self._outline.show()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QColor
 
+from gmm_desktop.core.labels import UNCERTAINTY_LEVELS
+
 OKABE_ITO: tuple[tuple[int, int, int], ...] = (
     (0, 114, 178),  # blue
     (213, 94, 0),  # vermillion
@@ -53,9 +55,6 @@ UNCERTAIN_LOW = (205, 205, 212)
 UNCERTAIN_HIGH = (0, 75, 60)
 """The uncertainty ramp runs from a pale grey (certain) to a dark teal (as uncertain as K allows):
 teal is the one hue the density colour map (white-orange-magenta-blue) does not use."""
-
-UNCERTAINTY_LEVELS = 8
-"""Uncertainty is drawn in this many steps: one scatter item (or one colour run of the raster) each."""
 
 
 def component_rgb(index: int) -> tuple[int, int, int]:
