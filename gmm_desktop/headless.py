@@ -23,8 +23,9 @@ from gmm_desktop.core.io.model_file import ModelFileError, load_model, save_mode
 from gmm_desktop.core.io.tables import Table, TableError, load_csv, numeric_matrix, write_fit_csv, write_samples_csv
 from gmm_desktop.core.mixture import Mixture, MixtureError, preset
 from gmm_desktop.core.models import COVARIANCE_TYPES
+from gmm_desktop.core.samplers import sample_all
 from gmm_desktop.core.samplers.diagnostics import effective_sample_size, split_rhat, to_chains
-from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 from gmm_desktop.core.selection import Candidate, best, sweep
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)

@@ -12,7 +12,8 @@ import numpy as np
 from article_loop import article_scalar_loop
 
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
+from gmm_desktop.core.samplers import sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 
 from .timing import median_seconds
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from scipy.signal import lfilter
 
 from gmm_desktop.core.mixture import article_demo
+from gmm_desktop.core.samplers import sample_all
 from gmm_desktop.core.samplers.diagnostics import (
     acceptance_rates,
     autocorr_times,
@@ -16,7 +17,7 @@ from gmm_desktop.core.samplers.diagnostics import (
     split_rhat,
     to_chains,
 )
-from gmm_desktop.core.samplers.rwmh import ChainState, SamplerSettings, run_sampler, sample_all
+from gmm_desktop.core.samplers.rwmh import ChainState, SamplerSettings, run_sampler
 
 
 def ar1(phi: float, shape: tuple[int, ...], seed: int) -> np.ndarray:

@@ -9,13 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gmm_desktop.core.mixture import Mixture, article_demo
+from gmm_desktop.core.samplers import SAMPLERS, sample_all
 from gmm_desktop.core.samplers.diagnostics import effective_sample_size, to_chains
 from gmm_desktop.core.samplers.rwmh import (
     ChainState,
     SampleBatch,
     SamplerSettings,
     run_sampler,
-    sample_all,
 )
 
 ARTICLE_MEAN = np.array([0.240175, 0.860262])
@@ -323,3 +323,12 @@ def test_chain_state_validates_shapes() -> None:
         ChainState(np.zeros((2, 2)), np.zeros(3), {}, 0, np.zeros(2), 0)
     with pytest.raises(ValueError, match="steps_done"):
         ChainState(np.zeros((2, 2)), np.zeros(2), {}, -1, np.zeros(2), 0)
+
+
+def test_the_registry_holds_the_articles_sampler():
+    rwmh = SAMPLERS["rwmh"]
+    assert rwmh.run is run_sampler and rwmh.settings is SamplerSettings
+    samples, _, _ = sample_all(article_demo(), SamplerSettings(n_steps=200, seed=3))
+    np.testing.assert_array_equal(
+        samples, np.concatenate([b.samples for b in run_sampler(article_demo(), SamplerSettings(n_steps=200, seed=3))])
+    )

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gmm_desktop.core.mixture import article_demo
-from gmm_desktop.core.samplers.rwmh import SamplerSettings, run_sampler, sample_all
+from gmm_desktop.core.samplers import sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings, run_sampler
 from gmm_desktop.gui.state.jobs import JobRunner
 from gmm_desktop.gui.state.kinds import JobKind
 from gmm_desktop.gui.state.process_jobs import WorkerProcessError, records_from_process

@@ -5,7 +5,8 @@ import pytest
 
 from gmm_desktop.core.em import EMSettings, fit
 from gmm_desktop.core.mixture import article_demo, preset
-from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
+from gmm_desktop.core.samplers import sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 from gmm_desktop.core.selection import SelectionSettings
 from gmm_desktop.workspace.data import SCATTER_LIMIT, Dataset
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 from gmm_desktop.core.em import fit
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.core.samplers.rwmh import SamplerSettings, sample_all
+from gmm_desktop.core.samplers import sample_all
+from gmm_desktop.core.samplers.rwmh import SamplerSettings
 
 
 def scatter_points(window) -> np.ndarray:

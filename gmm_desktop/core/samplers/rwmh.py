@@ -381,11 +381,3 @@ def _batches(chains: _Chains, total: int) -> Iterator[SampleBatch]:
             state=chains.snapshot(),
             progress=stop / total,
         )
-
-
-def sample_all(target: Mixture, settings: SamplerSettings) -> tuple[np.ndarray, np.ndarray, float]:
-    """Run the whole sampler: (samples (M, D), chain_ids (M,), overall acceptance rate after burn-in)."""
-    batches = list(run_sampler(target, settings))
-    samples = np.concatenate([b.samples for b in batches])
-    chain_ids = np.concatenate([b.chain_ids for b in batches])
-    return samples, chain_ids, batches[-1].acceptance_rate

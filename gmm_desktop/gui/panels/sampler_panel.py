@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QSpinBox, QWidget
 
+from gmm_desktop.core.samplers import DEFAULT_SAMPLER, SAMPLERS
 from gmm_desktop.core.samplers.diagnostics import chain_trace
 from gmm_desktop.gui.panels import fields
 from gmm_desktop.gui.panels.fields import Form
@@ -69,7 +70,7 @@ class SamplerPanel(JobPanel):
 
     # ---------------------------------------------------------------- building
     def _build_settings(self) -> None:
-        box = QGroupBox("Metropolis-Hastings")
+        box = QGroupBox(SAMPLERS[DEFAULT_SAMPLER].label)
         grid = FieldGrid(columns=2)
         self.steps_spin = int_spin(
             10_000, 1, 1_000_000_000, "Steps each chain takes after the burn-in (the article: 10,000).", step=1000

@@ -20,7 +20,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps
 from gmm_desktop.core.mixture import Mixture
-from gmm_desktop.core.samplers.rwmh import ChainState, SampleBatch, SamplerSettings, run_sampler
+from gmm_desktop.core.samplers import DEFAULT_SAMPLER, SAMPLERS
+from gmm_desktop.core.samplers.rwmh import ChainState, SampleBatch, SamplerSettings
 from gmm_desktop.core.selection import Candidate, SelectionSettings, sweep
 from gmm_desktop.gui.state.derived import DerivedResults
 from gmm_desktop.gui.state.jobs import JobEvent, JobRunner, payload
@@ -185,7 +186,8 @@ class AppState(QObject):
         self.jobs.stop(JobKind.SAMPLER)
 
     def _run_sampler(self, settings: SamplerSettings, chain_state: ChainState | None) -> None:
-        self.jobs.start(JobKind.SAMPLER, partial(run_sampler, self.workspace.target, settings, chain_state))
+        run = SAMPLERS[DEFAULT_SAMPLER].run
+        self.jobs.start(JobKind.SAMPLER, partial(run, self.workspace.target, settings, chain_state))
 
     def _on_sample_batch(self, batch: SampleBatch) -> None:
         self._announce(self.workspace.add_batch(batch))
