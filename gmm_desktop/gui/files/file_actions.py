@@ -1,6 +1,6 @@
 """The File menu's work: open data, sessions and models; save sessions, data and models.
 
-The window owns one `FileActions`. Reading and writing go through the core (tables, model_io,
+The window owns one `FileActions`. Reading and writing go through the core (tables, model files,
 session), whose errors name the file, line and column; they are shown in one message box and
 leave the current work untouched. Every file is written atomically. Work that replaces what the
 user made (opening a session or a data file, closing) asks first (`maybe_save`; the `Document`

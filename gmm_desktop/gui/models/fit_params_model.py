@@ -1,7 +1,7 @@
 """Table of a fitted mixture's parameters: one row per component, the two plotted coordinates.
 
 Columns: weight, the means, the standard deviations and the correlation of the displayed pair of
-coordinates (`Dataset.display`), because those are what the plot's ellipses show; for D > 2 the
+coordinates (`ViewState.shown`), because those are what the plot's ellipses show; for D > 2 the
 tooltip of a row lists every mean. DisplayRole is rounded text; `VALUE_ROLE` (= UserRole) and
 EditRole give the exact float, so views can sort and tests can compare with the core's numbers.
 """

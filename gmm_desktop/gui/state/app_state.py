@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gmm_desktop.core.em import EMResult, EMSettings, EMStep, em_steps
-from gmm_desktop.core.mixture import Mixture
+from gmm_desktop.core.mixture import Mixture, article_demo
 from gmm_desktop.core.samplers import DEFAULT_SAMPLER, SAMPLERS
 from gmm_desktop.core.samplers.rwmh import ChainState, SampleBatch, SamplerSettings
 from gmm_desktop.core.selection import Candidate, SelectionSettings, sweep
@@ -66,9 +66,7 @@ class AppState(QObject):
 
     def __init__(self, target: Mixture | None = None, target_name: str = "Article demo") -> None:
         super().__init__()
-        self.workspace = Workspace() if target is None else Workspace(target=target, target_name=target_name)
-        if target is not None:
-            self.workspace.target_name = target_name
+        self.workspace = Workspace(target=target if target is not None else article_demo(), target_name=target_name)
         self.jobs = JobRunner(self)
         self.jobs.failed.connect(self._on_failed)
         self.jobs.running_changed.connect(self._on_running_changed)
