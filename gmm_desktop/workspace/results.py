@@ -7,6 +7,7 @@ Every record is frozen and holds read-only arrays, so it can cross threads and b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,8 +47,9 @@ class FitState:
     result: EMResult | None = None
     settings: EMSettings = field(default_factory=EMSettings)
 
-    @property
+    @cached_property
     def mixture(self) -> Mixture:
+        """Made once: the plot, the labels and the contours all ask for it after every EM step."""
         return self.result.mixture if self.result is not None else self.step.mixture
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -48,7 +49,7 @@ class EMStep:
     converged: bool
     lower_bound: float
 
-    @property
+    @cached_property
     def mixture(self) -> Mixture:
         return Mixture(self.weights, self.means, self.covariances)
 

@@ -172,6 +172,7 @@ class JobRunner(QObject):
         self._ids = itertools.count(1)
         self._current: dict[str, tuple[int, threading.Event]] = {}
         self._waiting: dict[str, JobFactory] = {}  # coalesced kinds: the newest request, run next
+        self._factories: dict[str, JobFactory] = {}  # what each current job runs
         self._rests: dict[str, QTimer] = {}
         self._handlers: dict[str, Handlers] = {}
         RUNNERS.add(self)
@@ -207,6 +208,7 @@ class JobRunner(QObject):
         job_id = next(self._ids)
         stop = threading.Event()
         self._current[kind] = (job_id, stop)
+        self._factories[kind] = factory
         self._pools[spec.lane].start(_Worker(kind, job_id, factory, self._relays[spec.lane], stop))
         self.running_changed.emit(kind, True)
         return job_id
@@ -233,6 +235,7 @@ class JobRunner(QObject):
         rest = self._rests.get(kind)
         if rest is not None:
             rest.stop()
+        self._factories.pop(kind, None)
         current = self._current.pop(kind, None)
         if current is None:
             return
@@ -270,7 +273,9 @@ class JobRunner(QObject):
             for kind in kinds:
                 if kind in self._rests:
                     self._rests[kind].stop()
-                if kind in self._waiting and kind not in self._current:
+                if spec_of(kind).lane is Lane.IDLE:
+                    self._finish_here(kind)
+                elif kind in self._waiting and kind not in self._current:
                     self._launch(kind, self._waiting.pop(kind))
             lanes = {spec_of(kind).lane for kind in kinds if kind in self._current}
             if not lanes:
@@ -279,6 +284,13 @@ class JobRunner(QObject):
                 return False
             for lane in lanes:  # those lanes' queued events, delivered now (a running fit's wait)
                 QCoreApplication.sendPostedEvents(self._relays[lane], 0)
+
+    def _finish_here(self, kind: str) -> None:
+        """Run the newest request of an idle-lane kind on this thread: an idle-priority worker may
+        wait for the CPU as long as anything else wants it."""
+        newest = self._waiting.get(kind) or (self._factories.get(kind) if kind in self._current else None)
+        if newest is not None:
+            self.run_inline(kind, newest)
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Stop every job and wait for the workers; True when all of them ended in time."""
@@ -298,23 +310,25 @@ class JobRunner(QObject):
     def _on_done(self, event: JobEvent) -> None:
         if self._is_current(event):
             del self._current[event.kind]
+            self._factories.pop(event.kind, None)
             self._dispatch("finished", event)
             self._ended(event)
 
     def _on_failed(self, event: JobEvent) -> None:
         if self._is_current(event):
             del self._current[event.kind]
+            self._factories.pop(event.kind, None)
             self._dispatch("failed", event)
             self._ended(event)
 
     def _ended(self, event: JobEvent) -> None:
         """A job ended by itself: announce it, then start what waits behind it (after a rest)."""
         self.running_changed.emit(event.kind, False)
-        if event.kind not in self._waiting:
-            return
-        if spec_of(event.kind).rest and event.elapsed > 0:
-            self._rest_timer(event.kind).start(round(event.elapsed * 1000))
-        else:
+        waiting = event.kind in self._waiting
+        pause = spec_of(event.kind).pause_ms(event.elapsed, waiting)
+        if pause > 0:
+            self._rest_timer(event.kind).start(pause)
+        elif waiting:
             self._launch(event.kind, self._waiting.pop(event.kind))
 
     def _resting(self, kind: str) -> bool:

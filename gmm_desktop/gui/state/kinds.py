@@ -48,6 +48,13 @@ class KindSpec:
     in_process: bool = False
     coalesce: bool = False
     rest: bool = False
+    spacing_ms: int = 0
+    """A coalesced kind starts at most once per this many milliseconds."""
+
+    def pause_ms(self, elapsed_s: float, waiting: bool) -> int:
+        """How long the next job of this kind waits after one that took `elapsed_s`."""
+        rest = round(elapsed_s * 1000) if self.rest and waiting else 0
+        return max(rest, self.spacing_ms)
 
 
 KINDS: dict[JobKind, KindSpec] = {
@@ -60,7 +67,8 @@ KINDS: dict[JobKind, KindSpec] = {
     JobKind.SAVE: KindSpec("Saving"),
     JobKind.LABELS: KindSpec(None, Lane.IDLE, coalesce=True, rest=True),
     JobKind.TARGET_DENSITY: KindSpec(None, Lane.VIEW, coalesce=True),
-    JobKind.FIT_CONTOURS: KindSpec(None, Lane.VIEW, coalesce=True),
+    # Asked for at every EM step: ~10 new sets a second follow a fit; more cost paint and GIL (bench_event_loop).
+    JobKind.FIT_CONTOURS: KindSpec(None, Lane.VIEW, coalesce=True, spacing_ms=100),
     JobKind.COMPARISON: KindSpec(None, Lane.VIEW, coalesce=True),
     JobKind.DIAGNOSTICS: KindSpec(None, Lane.VIEW, coalesce=True),
 }
