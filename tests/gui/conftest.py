@@ -19,13 +19,15 @@ def state(app) -> Iterator[AppState]:
 
 @pytest.fixture
 def shown(qtbot, state) -> Iterator[Callable[..., QWidget]]:
-    """show(widget, height=900): the widget shown at dock width (380 px); disposed at teardown."""
+    """show(widget, height=900): the widget shown at dock width (380 px) and exposed; disposed at
+    teardown (after the state's jobs are joined). Panel tests build their `panel` fixture with it."""
     widgets: list[QWidget] = []
 
     def show(widget: QWidget, height: int = 900) -> QWidget:
         qtbot.addWidget(widget)
         widget.resize(380, height)
         widget.show()
+        qtbot.waitExposed(widget)
         widgets.append(widget)
         return widget
 

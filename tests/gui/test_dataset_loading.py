@@ -4,7 +4,8 @@ import time
 
 import numpy as np
 import pytest
-from helpers import click
+from helpers import click, deliver_queued_events
+from PySide6.QtCore import QTimer
 
 from gmm_desktop.core.io.formats import read_table
 from gmm_desktop.core.io.tables import LoadCancelled
@@ -79,8 +80,8 @@ def test_a_large_load_is_cancelled_by_the_progress_callback(loader, tmp_path, qt
         loader.cancel()
     assert not loader.is_loading()
     qtbot.waitUntil(lambda: len(outcomes) == 1, timeout=TIMEOUT)  # load_csv itself gave up
-    assert loader.shutdown(TIMEOUT)  # the worker has ended
-    qtbot.wait(50)  # any late event of the worker would be delivered now
+    assert loader.shutdown(TIMEOUT)  # the worker has ended: whatever it emitted is queued by now
+    deliver_queued_events()  # so a late `loaded` would have arrived
     assert loaded == []
 
 
@@ -154,5 +155,8 @@ def test_progress_appears_for_a_slow_load_and_cancel_stops_it(loader, progress_d
 def test_progress_stays_hidden_for_a_fast_load(loader, progress_dialog, small_csv, qtbot):
     with qtbot.waitSignal(loader.loaded, timeout=TIMEOUT):
         loader.load(small_csv)
-    qtbot.wait(SHOW_AFTER_MS + 100)
+    # The dialog is shown only by its delay timer, SHOW_AFTER_MS after the load started; the load
+    # ended first and stopped it, so the dialog can never appear for this load.
+    delay = progress_dialog.findChild(QTimer, "loadProgressDelay")
+    assert delay is not None and not delay.isActive()
     assert not progress_dialog.isVisible()

@@ -2,6 +2,7 @@
 comparison and the diagnostics arrive as records, and a late one never paints over a newer state."""
 
 import numpy as np
+from helpers import wait_idle
 from PySide6.QtCore import QThreadPool
 
 from gmm_desktop.core.em import EMSettings
@@ -92,8 +93,7 @@ def test_fit_contours_follow_the_fit_and_their_layer(state, qtbot):
 
 def test_diagnostics_after_the_chains_stop_use_the_newest_samples(state, qtbot):
     state.start_sampling(SamplerSettings(n_steps=20_000, thin=1, n_chains=8, seed=0))
-    qtbot.waitUntil(lambda: not state.jobs.is_running("sampler"), timeout=TIMEOUT)
-    assert state.settle()
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
     diagnostics = state.workspace.derived.diagnostics
     assert diagnostics.n_points == state.data.n_points == 160_000
     assert diagnostics.used == DIAGNOSTICS_LIMIT

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import click, deliver_queued_events, run_cli
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
@@ -19,7 +20,6 @@ from gmm_desktop.core.io.tables import load_csv, write_csv
 from gmm_desktop.core.mixture import article_demo, preset
 from gmm_desktop.gui.files.document import discard_unsaved
 from gmm_desktop.workspace.data import Dataset
-from tests.helpers import click, run_cli
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -198,7 +198,11 @@ def test_opening_data_over_unsaved_work_can_be_cancelled(main_window, qtbot, mon
     write_points_csv(path)
     answer_file_dialogs(monkeypatch, path)
     main_window.actions.named["open_data"].trigger()
-    qtbot.wait(200)
+    # Refused at the prompt: no read of the file is under way (the import dialog opens when one ends),
+    # and any event a worker queued is delivered before looking.
+    assert not main_window.state.jobs.is_pending("load")
+    assert main_window.state.jobs.wait()
+    deliver_queued_events()
     main_window.ask_to_save = discard_unsaved
     assert main_window.files.import_flow.dialog is None and main_window.state.data is before
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import click
+from helpers import cell, click, wait_idle
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_desktop.core.compare import compare
@@ -21,21 +21,13 @@ def panel(state, shown):
     return shown(FitPanel(state), height=900)
 
 
-def wait_idle(qtbot, panel, state):
-    qtbot.waitUntil(lambda: not state.jobs.is_running("fit"), timeout=TIMEOUT)
-    panel.flush()
-
-
 def fit_exact_samples(panel, state, qtbot, n=1000):
     state.sample_exact(n, 0)
     panel.flush()
     click(qtbot, panel.fit_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit is not None and state.fit.result is not None
-
-
-def cell(model, row, column, role=Qt.ItemDataRole.DisplayRole):
-    return model.data(model.index(row, column), role)
 
 
 def test_fit_k2_shows_the_cores_parameters(panel, state, qtbot):
@@ -87,7 +79,8 @@ def test_comparison_with_exact_samples_has_matches_kl_and_ari(panel, state, qtbo
 def test_comparison_of_mcmc_samples_has_no_ari(panel, state, qtbot):
     state.set_data(Dataset(state.target.sample(800, 3)[0], "mcmc", chain_ids=np.zeros(800, dtype=np.int64)))
     click(qtbot, panel.fit_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert panel.comparison_model.rowCount() == 2
     assert "ARI needs the true labels" in panel.comparison_label.text()
 
@@ -95,7 +88,8 @@ def test_comparison_of_mcmc_samples_has_no_ari(panel, state, qtbot):
 def test_comparison_is_not_applicable_to_a_file(panel, state, qtbot):
     state.set_data(Dataset(state.target.sample(500, 1)[0], "file"))
     click(qtbot, panel.fit_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit.result is not None
     assert panel.comparison_model.rowCount() == 0
     assert panel.comparison_label.text().startswith("No true mixture to compare with: the points come from a file")
@@ -107,7 +101,7 @@ def test_a_file_with_known_labels_reports_the_ari_against_them(panel, state, qtb
     points, labels = state.target.sample(900, 4)
     state.set_data(Dataset(points, "file", labels=labels))
     click(qtbot, panel.fit_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
     panel.flush()
     expected = adjusted_rand_score(labels, state.fit.result.mixture.predict(points))
     assert f"ARI against the known labels = {expected:.3f}" in panel.comparison_label.text()
@@ -118,11 +112,13 @@ def test_step_runs_one_iteration_at_a_time(panel, state, qtbot):
     state.sample_exact(600, 2)
     panel.flush()
     click(qtbot, panel.step_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit.step.iteration == 1
     assert panel.status_label.text().startswith("paused at iteration 1, log-likelihood")
     click(qtbot, panel.step_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit.step.iteration == 2
     assert panel.status_label.text().startswith("paused at iteration 2")
     assert len(panel.trace_curve.getData()[1]) == 2
@@ -140,7 +136,8 @@ def test_stop_a_long_fit(panel, state, qtbot):
     assert panel.status_label.text().startswith("running: iteration")
     assert not panel.fit_button.isEnabled()
     click(qtbot, panel.stop_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit.result is None
     assert panel.status_label.text() == (
         f"stopped at iteration {state.fit.step.iteration}, log-likelihood {state.fit.step.log_likelihood:.4f} per point"
@@ -177,7 +174,8 @@ def test_bayesian_fit_cannot_step(panel, state, qtbot):
     panel.bayesian_check.setChecked(True)
     assert not panel.step_button.isEnabled()
     click(qtbot, panel.fit_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
     assert state.fit.result is not None and state.fit.settings.bayesian
 
 

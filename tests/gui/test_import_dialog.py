@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import click
+from helpers import cell, click, deliver_queued_events
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
@@ -186,14 +186,14 @@ def test_preview_shows_the_first_rows_by_file_line_with_bad_cells_tinted(open_di
     lines = [model.headerData(r, Qt.Orientation.Vertical) for r in range(5)]
     assert lines == ["2", "3", "4", "6", "7"]  # line 1 is the header, line 5 the comment
     assert model.headerData(3, Qt.Orientation.Horizontal) == "species"
-    assert model.data(model.index(0, 0)) == "0.5"
-    assert model.data(model.index(0, 3)) == "a"
+    assert cell(model, 0, 0) == "0.5"
+    assert cell(model, 0, 3) == "a"
     bad = open_dialog(bad_csv)
     bad_model = bad.preview_model
     assert bad_model.headerData(2, Qt.Orientation.Vertical) == "4"
-    assert bad_model.data(bad_model.index(2, 0), Qt.ItemDataRole.BackgroundRole) == BAD_BRUSH
-    assert bad_model.data(bad_model.index(2, 1), Qt.ItemDataRole.BackgroundRole) is None
-    assert bad_model.data(bad_model.index(5, 1), Qt.ItemDataRole.ToolTipRole).startswith("Missing value")
+    assert cell(bad_model, 2, 0, Qt.ItemDataRole.BackgroundRole) == BAD_BRUSH
+    assert cell(bad_model, 2, 1, Qt.ItemDataRole.BackgroundRole) is None
+    assert cell(bad_model, 5, 1, Qt.ItemDataRole.ToolTipRole).startswith("Missing value")
 
 
 def tab_chain(dialog, start, n):
@@ -388,6 +388,7 @@ def test_an_import_with_re_reads_finishes_once(flow, state, numeric_header_csv, 
     third = wait_dialog(qtbot, flow)
     click(qtbot, third.format_row.header_check)
     third.reject()
-    qtbot.wait(300)
+    assert state.jobs.wait(TIMEOUT)  # the cancelled re-read has returned: its events are queued by now
+    deliver_queued_events()  # so a late table, if it were used, would have opened a dialog now
     assert finished == [False, False]
     assert flow.dialog is None and not flow.is_busy()

@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from helpers import deliver_queued_events
 from PySide6.QtCore import QThread
 
 from gmm_desktop.gui.state.jobs import JobRunner
@@ -60,8 +61,8 @@ def test_stop_ends_the_worker_and_drops_late_records(runner, qtbot):
     with qtbot.waitSignal(runner.stopped, timeout=1000):
         runner.stop("slow")
     count = len(seen)
-    assert runner.wait(2000)
-    qtbot.wait(50)
+    assert runner.wait(2000)  # the worker has returned: whatever it emitted is queued by now
+    deliver_queued_events()  # so a late record, if it were forwarded, would be in `seen` now
     assert len(seen) == count < 10_000
     assert not runner.is_running("slow")
 
@@ -74,8 +75,8 @@ def test_starting_the_same_kind_replaces_the_old_job(runner, qtbot):
     with qtbot.waitSignal(runner.finished, timeout=5000) as done:
         pass
     assert done.args[0].id == second != first
-    assert runner.wait(2000)
-    qtbot.wait(20)
+    assert runner.wait(2000)  # the replaced worker has returned: its records are all queued
+    deliver_queued_events()
     assert first not in ids
 
 

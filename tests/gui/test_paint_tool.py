@@ -2,7 +2,8 @@
 
 Mouse events go through the window system at the pixel of a data point (QTest's QWindow overloads),
 as in test_plot_interaction: the QWidget overloads warn that a press is "not accepted", which fails
-under the harness. Moves wait a little so pyqtgraph, when it gets them, does not drop them.
+under the harness. Moves are spaced as a hand spaces them (helpers.hand_pause), so pyqtgraph, which drops
+moves less than 10 ms apart, gets every one.
 """
 
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from helpers import MOUSE_60HZ_MS, click, hand_pause
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtTest import QTest
@@ -20,11 +22,9 @@ from gmm_desktop.gui.panels.paint_panel import PaintPanel
 from gmm_desktop.gui.plot.mixture_plot import MixturePlot
 from gmm_desktop.gui.plot.paint_tool import PaintTool
 from gmm_desktop.workspace.data import Dataset
-from tests.helpers import click
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
-MOVE_GAP_MS = 15
 PIXEL = 0.03
 """Two pixels in data units (the demo's framing is ~0.015 a pixel): a stamp lands at the pixel under the
 cursor, not exactly at the data point the test aimed at."""
@@ -42,10 +42,28 @@ def handle(plot: MixturePlot):
     return plot.window().windowHandle()
 
 
+def wait_layout(qtbot, plot: MixturePlot, timeout: int = 5000) -> None:
+    """Wait until the plot's layout has settled: no layout request pending and the view box at the same
+    place in the window, with the same range, on two turns of the event loop in a row (an axis measures
+    its tick labels when it paints, and a wider axis moves the view box). Mouse positions and view
+    ranges are read only then."""
+    view_box = plot.plot_item.getViewBox()
+    last = []
+
+    def settled() -> bool:
+        now = (plot.mapTo(plot.window(), QPoint(0, 0)), plot.size(), view_box.sceneBoundingRect(), view_box.viewRange())
+        idle = plot.ci.layout.isActivated() and plot.plot_item.layout.isActivated()
+        stable = idle and last == [now]
+        last[:] = [now]
+        return stable
+
+    qtbot.waitUntil(settled, timeout=timeout)
+
+
 def settle(plot: MixturePlot, qtbot) -> None:
     """Draw what is pending and let the layout follow (new axis names change the view's width)."""
     plot.flush()
-    qtbot.wait(30)
+    wait_layout(qtbot, plot)
 
 
 def three_d(n: int) -> np.ndarray:
@@ -61,9 +79,9 @@ def drag(plot: MixturePlot, qtbot, path: list[tuple[float, float]]) -> None:
     QTest.mouseMove(handle(plot), pixel(plot, *path[0]))
     QTest.mousePress(handle(plot), LEFT, NO_KEYS, pixel(plot, *path[0]))
     for point in path[1:]:
-        qtbot.wait(MOVE_GAP_MS)
+        hand_pause(qtbot)
         QTest.mouseMove(handle(plot), pixel(plot, *point))
-    qtbot.wait(MOVE_GAP_MS)
+    hand_pause(qtbot)
     QTest.mouseRelease(handle(plot), LEFT, NO_KEYS, pixel(plot, *path[-1]))
 
 
@@ -85,7 +103,7 @@ def tool(plot, state, qtbot) -> Iterator[PaintTool]:
     tool = PaintTool(plot, state, QUndoStack(plot), seed=0)
     tool.set_brush(Brush(radius=0.3, points=10))
     tool.set_enabled(True)
-    qtbot.wait(50)  # the plot's layout settles (axis widths) before tests compare view ranges
+    wait_layout(qtbot, plot)  # the axes' widths settle before tests compare view ranges
     yield tool
     tool.set_enabled(False)
 
@@ -129,7 +147,7 @@ def test_a_fast_drag_replaces_the_data_at_most_30_times_a_second(tool, plot, sta
     QTest.mouseMove(handle(plot), pixel(plot, *path[0]))
     QTest.mousePress(handle(plot), LEFT, NO_KEYS, pixel(plot, *path[0]))
     for point in path[1:]:
-        qtbot.wait(16)  # 60 Hz
+        hand_pause(qtbot, MOUSE_60HZ_MS)  # the time between moves is what the 30 Hz limit is measured against
         QTest.mouseMove(handle(plot), pixel(plot, *point))
     QTest.mouseRelease(handle(plot), LEFT, NO_KEYS, pixel(plot, *path[-1]))
     elapsed = time.monotonic() - started
@@ -275,7 +293,7 @@ def test_the_tool_paints_in_the_main_window(main_window, qtbot):
     tool = window.paint_tool
     window.actions.named["paint"].trigger()  # Run > Paint Data
     assert tool.is_enabled() and window.paint_panel.paint_button.isChecked()
-    qtbot.wait(50)
+    wait_layout(qtbot, window.plot)  # the paint dock has opened: the plot's place and size settle
     drag(window.plot, qtbot, STROKE[:3])
     assert window.state.data.origin == "painted"
     assert window.state.data.n_points == 3 * tool.brush.points

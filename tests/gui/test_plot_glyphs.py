@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import wait_idle
 from PySide6.QtCore import Qt
 
 from gmm_desktop.core.em import EMSettings, em_steps
@@ -137,7 +138,7 @@ def test_chain_path_marks_accepted_and_rejected_steps(plot):
 def test_chain_path_of_a_sampler_run_without_acceptance_flags(plot, qtbot):
     plot.state.set_layer_visible("chain_path", True)
     plot.state.start_sampling(SamplerSettings(n_steps=300, thin=1, seed=0))
-    qtbot.waitUntil(lambda: not plot.state.jobs.is_running("sampler"), timeout=20_000)
+    wait_idle(qtbot, plot.state, "sampler", 20_000)
     plot.flush()
     points = plot.state.data.points[-200:]  # chain 0's last kept samples
     np.testing.assert_array_equal(np.column_stack(plot.chain_path.path.getData()), points)

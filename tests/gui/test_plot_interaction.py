@@ -3,11 +3,12 @@
 Mouse events go through the window system (QTest's QWindow overloads) at the pixel of a data point,
 as a user's would: the QWidget overloads warn that the press is "not accepted" (a failure under the
 harness), and hand-made QMouseEvents sent to the viewport confuse QGraphicsView's drag positions.
-pyqtgraph drops moves closer than 10 ms apart, so drags wait a little between moves.
+pyqtgraph drops moves closer than 10 ms apart, so moves are spaced as a hand spaces them (helpers.hand_pause).
 """
 
 import numpy as np
 import pytest
+from helpers import hand_pause
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
@@ -20,7 +21,6 @@ from gmm_desktop.workspace.results import FitState
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
-MOVE_GAP_MS = 15
 
 
 def pixel(plot: MixturePlot, x: float, y: float) -> QPoint:
@@ -97,7 +97,7 @@ def test_leaving_the_plot_area_hides_the_readout(plot, qtbot):
     plot.flush()
     move(plot, pixel(plot, 0.0, 0.0))
     assert plot.readout.text.isVisible()
-    qtbot.wait(MOVE_GAP_MS)
+    hand_pause(qtbot)
     move(plot, QPoint(2, 2))  # over the axis corner, outside the view box
     assert not plot.readout.text.isVisible()
 
@@ -108,11 +108,11 @@ def drag(plot, qtbot, path: list[tuple[float, float]], during=None) -> None:
     move(plot, pixel(plot, *path[0]))
     press(plot, pixel(plot, *path[0]))
     for i, point in enumerate(path[1:], start=1):
-        qtbot.wait(MOVE_GAP_MS)
+        hand_pause(qtbot)
         move(plot, pixel(plot, *point))
         if during is not None:
             during(i)
-    qtbot.wait(MOVE_GAP_MS)
+    hand_pause(qtbot)
     release(plot, pixel(plot, *path[-1]))
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import click
+from helpers import click, wait_idle
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit
 
@@ -17,11 +17,6 @@ TIMEOUT = 20_000
 @pytest.fixture
 def panel(state, shown):
     return shown(SamplerPanel(state), height=800)
-
-
-def wait_idle(qtbot, panel, state):
-    qtbot.waitUntil(lambda: not state.jobs.is_running("sampler"), timeout=TIMEOUT)
-    panel.flush()
 
 
 def number(text: str) -> float:
@@ -48,7 +43,8 @@ def test_article_run_keeps_1000_samples_with_acceptance_about_half(panel, state,
     assert not panel.stop_button.isEnabled()
     assert not panel.continue_button.isEnabled()
     click(qtbot, panel.run_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
 
     assert state.data.n_points == 1000
     assert panel.samples_label.text() == "1,000"
@@ -78,14 +74,16 @@ def test_stop_mid_run_then_continue_adds_samples(panel, state, qtbot):
     qtbot.waitUntil(lambda: state.data is not None and state.data.n_points > 0, timeout=TIMEOUT)
     assert not panel.run_button.isEnabled() and not panel.continue_button.isEnabled()
     click(qtbot, panel.stop_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
     first = state.data.n_points
     assert 0 < first < 10_000_000
     assert panel.samples_label.text() == f"{first:,}"
 
     panel.steps_spin.setValue(20_000)
     click(qtbot, panel.continue_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
     assert state.data.n_points == first + 2000  # 20,000 more steps, thin 10
     assert panel.samples_label.text() == f"{first + 2000:,}"
     steps, _ = panel.trace_curves[0].getOriginalDataset()
@@ -101,7 +99,8 @@ def test_a_bad_seed_is_a_message_not_a_crash(panel, state, qtbot):
     panel.seed_edit.setText("")  # empty: fresh randomness, a valid choice
     click(qtbot, panel.run_button)
     assert not panel.message.isVisible()
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
     assert state.data.n_points == 1000
 
 
@@ -115,7 +114,8 @@ def test_a_failed_sampler_job_is_reported_in_the_panel(panel, state):
 def test_clear_removes_the_samples(panel, state, qtbot):
     panel.steps_spin.setValue(1000)
     click(qtbot, panel.run_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
     click(qtbot, panel.clear_button)
     panel.flush()
     assert state.data is None
@@ -142,7 +142,8 @@ def test_chain_selector_shows_each_chain(panel, state, qtbot):
     panel.steps_spin.setValue(2000)
     panel.thin_spin.setValue(1)
     click(qtbot, panel.run_button)
-    wait_idle(qtbot, panel, state)
+    wait_idle(qtbot, state, "sampler", TIMEOUT)
+    panel.flush()
     assert panel.chain_spin.isVisible() and panel.chain_spin.maximum() == 2
     assert panel.samples_label.text() == "6,000"
     panel.chain_spin.setValue(2)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import click
+from helpers import cell, click, wait_idle
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_desktop.core.em import EMSettings
@@ -27,13 +27,8 @@ def run(panel, state, qtbot, k_min, k_max, types=("full",)):
     for name, check in panel.type_checks.items():
         check.setChecked(name in types)
     click(qtbot, panel.run_button)
-    qtbot.waitUntil(lambda: not state.jobs.is_running("selection"), timeout=TIMEOUT)
+    wait_idle(qtbot, state, "selection", TIMEOUT)
     panel.flush()
-
-
-def text(panel, row, column):
-    """What the table shows at a row and column of the view (sorted as the user sees it)."""
-    return panel.proxy.index(row, column).data()
 
 
 def tied_data(n=300):
@@ -47,13 +42,13 @@ def test_k_1_to_3_full_finds_two_and_uses_it(panel, state, qtbot):
     run(panel, state, qtbot, 1, 3)
     candidates = state.candidates
     assert panel.model.rowCount() == 3
-    assert [text(panel, row, 0) for row in range(3)] == ["1", "2", "3"]
+    assert [cell(panel.table, row, 0) for row in range(3)] == ["1", "2", "3"]
     chosen = state.best_candidate("bic")
     assert chosen.n_components == 2
     assert panel.best_label.text().startswith("Best by BIC: K = 2, full (VVV), BIC ")
-    assert text(panel, 1, STATUS) == "best"
-    assert panel.proxy.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
-    assert text(panel, 1, 3) == f"{chosen.bic:,.1f}"
+    assert cell(panel.table, 1, STATUS) == "best"
+    assert cell(panel.table, 1, 0, Qt.ItemDataRole.BackgroundRole) is not None
+    assert cell(panel.table, 1, 3) == f"{chosen.bic:,.1f}"
     # the curve of "full" is the BIC of each K; the best is marked
     xs, ys = panel.curves["full"].getData()
     np.testing.assert_array_equal(xs, [1, 2, 3])
@@ -72,7 +67,7 @@ def test_the_selected_row_is_the_one_used(panel, state, qtbot):
     run(panel, state, qtbot, 1, 3, types=("full", "diag"))
     assert panel.model.rowCount() == 6
     panel.table.selectRow(5)  # K = 3, diag (sorted by K, then the sweep's order)
-    assert (text(panel, 5, 0), text(panel, 5, 1)) == ("3", "diag")
+    assert (cell(panel.table, 5, 0), cell(panel.table, 5, 1)) == ("3", "diag")
     click(qtbot, panel.use_button)
     assert state.fit.mixture.n_components == 3
     assert state.fit.settings.covariance_type == "diag"
@@ -81,15 +76,15 @@ def test_the_selected_row_is_the_one_used(panel, state, qtbot):
 def test_degenerate_candidates_are_marked_explained_and_never_best(panel, state, qtbot):
     state.set_data(Dataset(tied_data(), "file"))
     run(panel, state, qtbot, 1, 3)
-    rows = {int(text(panel, row, 0)): row for row in range(panel.proxy.rowCount())}
+    rows = {int(cell(panel.table, row, 0)): row for row in range(panel.proxy.rowCount())}
     degenerate = [c for c in state.candidates if c.degenerate]
     assert degenerate, "the tied data should produce a collapsed component"
     for candidate in degenerate:
         row = rows[candidate.n_components]
-        assert text(panel, row, STATUS) == "degenerate"
-        tip = panel.proxy.index(row, 3).data(Qt.ItemDataRole.ToolTipRole)
+        assert cell(panel.table, row, STATUS) == "degenerate"
+        tip = cell(panel.table, row, 3, Qt.ItemDataRole.ToolTipRole)
         assert candidate.reason in tip and "collapsed" in tip
-        assert panel.proxy.index(row, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+        assert cell(panel.table, row, 0, Qt.ItemDataRole.ForegroundRole) is not None
     assert panel.state.best_candidate("bic").n_components == 1
     assert "K = 1" in panel.best_label.text()
     # drawn as hollow red markers, not on the line
@@ -133,7 +128,7 @@ def test_stop_keeps_the_finished_candidates(panel, state, qtbot):
     click(qtbot, panel.run_button)
     qtbot.waitUntil(lambda: len(state.candidates) >= 1, timeout=TIMEOUT)
     click(qtbot, panel.stop_button)
-    qtbot.waitUntil(lambda: not state.jobs.is_running("selection"), timeout=TIMEOUT)
+    wait_idle(qtbot, state, "selection", TIMEOUT)
     panel.flush()
     assert 1 <= panel.model.rowCount() < 160
     assert panel.run_button.isEnabled() and not panel.stop_button.isEnabled()
@@ -171,8 +166,8 @@ def test_candidates_model_passes_the_model_tester(qtmodeltester):
     model.set_candidates(candidates, best(candidates))  # grows: rows inserted
     qtmodeltester.check(model)
     assert model.rowCount() == 4
-    assert model.data(model.index(model.best_row(), STATUS)) == "best"
-    assert model.data(model.index(0, 3), VALUE_ROLE) == candidates[0].bic
+    assert cell(model, model.best_row(), STATUS) == "best"
+    assert cell(model, 0, 3, VALUE_ROLE) == candidates[0].bic
 
 
 def test_off_scale_degenerate_values_are_clamped_triangles():
@@ -192,7 +187,7 @@ def test_the_table_fits_the_dock_and_tooltips_keep_every_criterion(panel, state,
     shown = [panel.model.headerData(c, Qt.Orientation.Horizontal) for c in range(7) if not table.isColumnHidden(c)]
     assert shown == ["K", "type", "log-lik", "BIC", "status"]
     candidate = panel.model.candidate(0)
-    tip = panel.model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    tip = cell(panel.model, 0, 2, Qt.ItemDataRole.ToolTipRole)
     assert f"AIC {candidate.aic:,.1f}" in tip and f"ICL {candidate.icl:,.1f}" in tip
     panel.criterion_combo.setCurrentIndex(panel.criterion_combo.findData("icl"))
     panel.flush()

@@ -3,36 +3,23 @@ pick a preset, drag a mean; every change is one undo step and undo restores the 
 
 import numpy as np
 import pytest
+from helpers import cell
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLineEdit
 
 from gmm_desktop.core.mixture import PRESETS, Mixture, article_demo
-from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.target_model import COLUMNS, CORRELATION, MEAN_X, STD_X, STD_Y, WEIGHT
 from gmm_desktop.gui.panels.target_panel import TargetPanel
 from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.gui.state.commands import same_mixture
 
 
-def make_panel(qtbot, state: AppState) -> TargetPanel:
-    panel = TargetPanel(state, QUndoStack())
-    qtbot.addWidget(panel)
-    panel.resize(350, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
-
-
 @pytest.fixture
-def panel(app, qtbot):
-    state = AppState()
-    panel = make_panel(qtbot, state)
-    yield panel
-    # Delete now, not at the session's end: conftest's final sweep trips over the combo's popup
-    # (a top-level child window) once its owner has been deleted before it.
-    dispose(panel)
-    assert state.shutdown()
+def panel(state, shown):
+    # `shown` deletes it at teardown, not at the session's end: conftest's final sweep trips over the
+    # combo's popup (a top-level child window) once its owner has been deleted before it.
+    return shown(TargetPanel(state, QUndoStack()), height=400)
 
 
 def type_into_cell(qtbot, panel: TargetPanel, row: int, column: int, text: str) -> None:
@@ -57,18 +44,14 @@ def assert_same(a: Mixture, b: Mixture) -> None:
     assert same_mixture(a, b), (a.to_dict(), b.to_dict())
 
 
-def cell(panel: TargetPanel, row: int, column: int) -> str:
-    return panel.model.index(row, column).data()
-
-
 # ---------------------------------------------------------------------- showing
 def test_table_shows_the_article_demo(panel):
     model = panel.model
     assert (model.rowCount(), model.columnCount()) == (2, 6)
-    assert [cell(panel, 1, c) for c in range(6)] == ["0.6201", "1", "2", "1.5", "0.8", "0.5"]
-    assert cell(panel, 0, WEIGHT) == "0.3799"  # normalised: 0.6 / 29 * ... of the article's raw weights
-    assert cell(panel, 0, CORRELATION) == "-0.8"
-    assert model.index(0, WEIGHT).data(Qt.ItemDataRole.EditRole) == repr(float(article_demo().weights[0]))
+    assert [cell(panel.model, 1, c) for c in range(6)] == ["0.6201", "1", "2", "1.5", "0.8", "0.5"]
+    assert cell(panel.model, 0, WEIGHT) == "0.3799"  # normalised: 0.6 / 29 * ... of the article's raw weights
+    assert cell(panel.model, 0, CORRELATION) == "-0.8"
+    assert cell(model, 0, WEIGHT, Qt.ItemDataRole.EditRole) == repr(float(article_demo().weights[0]))
     assert "Article demo" in panel.name_label.text()
     assert panel.preset_combo.currentText() == "Article demo"
     assert panel.preset_combo.itemText(0) == "Article demo"
@@ -99,14 +82,14 @@ def test_typing_a_std_sets_the_target_and_is_one_undo_step(panel, qtbot):
     expected = Mixture.from_2d(weights, means, stds, rho)
     np.testing.assert_allclose(panel.state.target.covariances, expected.covariances, rtol=1e-12)
     np.testing.assert_array_equal(panel.state.target.covariances[0], original.covariances[0])
-    assert cell(panel, 1, STD_Y) == "0.5"
+    assert cell(panel.model, 1, STD_Y) == "0.5"
     stack = panel.undo_stack
     assert (stack.count(), stack.undoText()) == (1, "Edit std y of component 2")
     edited = panel.state.target
     stack.undo()
     assert panel.state.target is original
     assert panel.state.target_name == "Article demo"
-    assert cell(panel, 1, STD_Y) == "0.8"
+    assert cell(panel.model, 1, STD_Y) == "0.8"
     stack.redo()
     assert panel.state.target is edited
     assert panel.state.target_name == "Article demo (edited)"
@@ -118,7 +101,7 @@ def test_a_weight_edit_sets_the_raw_weight_then_normalises(panel, qtbot):
     panel.editor.apply_preset("Overlapping")  # weights 0.5 / 0.5
     type_into_cell(qtbot, panel, 0, WEIGHT, "1.5")
     np.testing.assert_allclose(panel.state.target.weights, [0.75, 0.25])
-    assert [cell(panel, r, WEIGHT) for r in range(2)] == ["0.75", "0.25"]
+    assert [cell(panel.model, r, WEIGHT) for r in range(2)] == ["0.75", "0.25"]
     type_into_cell(qtbot, panel, 1, WEIGHT, "0")  # switched off, allowed while another weighs > 0
     np.testing.assert_array_equal(panel.state.target.weights, [1.0, 0.0])
 
@@ -279,7 +262,7 @@ def test_a_drag_is_live_and_one_undo_step(panel):
     for position in path[:-1]:
         panel.editor.drag_mean(0, position, finished=False)
         np.testing.assert_array_equal(panel.state.target.means[0], position)
-        assert cell(panel, 0, MEAN_X) == f"{position[0]:.4g}"
+        assert cell(panel.model, 0, MEAN_X) == f"{position[0]:.4g}"
     panel.editor.drag_mean(0, path[-1], finished=True)
     np.testing.assert_array_equal(panel.state.target.means, [[0.25, 0.5], [1.0, 2.0]])
     np.testing.assert_array_equal(panel.state.target.covariances, original.covariances)
@@ -316,12 +299,12 @@ def test_a_drag_back_to_the_start_leaves_no_undo_step(panel):
 
 
 # ---------------------------------------------------------------------- targets the table cannot edit
-def test_a_three_dimensional_target_is_shown_read_only(app, qtbot, qtmodeltester):
+def test_a_three_dimensional_target_is_shown_read_only(shown, qtmodeltester):
     covariances = np.stack([np.eye(3), np.diag([4.0, 1.0, 9.0])])
     state = AppState(Mixture(np.array([1.0, 3.0]), np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]), covariances), "file")
-    panel = make_panel(qtbot, state)
+    panel = shown(TargetPanel(state, QUndoStack()), height=400)
     qtmodeltester.check(panel.model)
-    assert [cell(panel, 1, c) for c in range(6)] == ["0.75", "3", "4", "2", "1", "0"]
+    assert [cell(panel.model, 1, c) for c in range(6)] == ["0.75", "3", "4", "2", "1", "0"]
     assert not panel.model.flags(panel.model.index(0, MEAN_X)) & Qt.ItemFlag.ItemIsEditable
     assert not panel.model.setData(panel.model.index(0, MEAN_X), "1")
     assert "3 dimensions" in panel.error_label.text()
@@ -332,11 +315,10 @@ def test_a_three_dimensional_target_is_shown_read_only(app, qtbot, qtmodeltester
     assert panel.model.flags(panel.model.index(0, MEAN_X)) & Qt.ItemFlag.ItemIsEditable
     assert not panel.error_label.isVisible()
     assert panel.add_button.isEnabled()
-    dispose(panel)
     assert state.shutdown()
 
 
 def test_std_columns_round_trip_the_target(panel):
     stds = panel.state.target.stds()
-    shown = [[float(panel.model.index(r, c).data(Qt.ItemDataRole.EditRole)) for c in (STD_X, STD_Y)] for r in range(2)]
+    shown = [[float(cell(panel.model, r, c, Qt.ItemDataRole.EditRole)) for c in (STD_X, STD_Y)] for r in range(2)]
     np.testing.assert_array_equal(shown, stds)

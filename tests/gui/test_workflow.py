@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import cell, wait_idle
 from PySide6.QtCore import Qt
 
 from gmm_desktop.core.em import fit
@@ -17,14 +18,10 @@ def scatter_points(window) -> np.ndarray:
     return np.vstack(parts) if parts else np.empty((0, 2))
 
 
-def wait_idle(qtbot, window, kind, timeout=30_000):
-    qtbot.waitUntil(lambda: not window.state.jobs.is_running(kind), timeout=timeout)
-
-
 def run_sampler(qtbot, window, steps=10_000):
     window.sampler_panel.steps_spin.setValue(steps)
     qtbot.mouseClick(window.sampler_panel.run_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, window, "sampler")
+    wait_idle(qtbot, window.state, "sampler")
     window.flush()
 
 
@@ -43,12 +40,12 @@ def test_stop_and_continue_from_the_run_menu(main_window, qtbot):
     main_window.actions.named["sample"].trigger()
     qtbot.waitUntil(lambda: main_window.state.data is not None and main_window.state.data.n_points > 50)
     main_window.actions.named["stop"].trigger()
-    wait_idle(qtbot, main_window, "sampler")
+    wait_idle(qtbot, main_window.state, "sampler")
     paused = main_window.state.data.n_points
     assert paused < 200_000
     assert main_window.sampler_panel.continue_button.isEnabled()
     main_window.state.continue_sampling(extra_steps=500)
-    wait_idle(qtbot, main_window, "sampler")
+    wait_idle(qtbot, main_window.state, "sampler")
     assert main_window.state.data.n_points == paused + 50
 
 
@@ -72,8 +69,7 @@ def test_fit_draws_ellipses_colours_and_the_table(main_window, qtbot):
     main_window.fit_panel.flush()
     model = main_window.fit_panel.params_model
     shown = sorted(
-        float(model.index(row, 0).data(Qt.ItemDataRole.EditRole) or model.index(row, 0).data())
-        for row in range(model.rowCount())
+        float(cell(model, row, 0, Qt.ItemDataRole.EditRole) or cell(model, row, 0)) for row in range(model.rowCount())
     )
     np.testing.assert_allclose(shown, np.sort(result.mixture.weights), atol=5e-4)
 
@@ -82,7 +78,7 @@ def test_model_selection_and_use_this_model(main_window, qtbot):
     run_sampler(qtbot, main_window)
     panel = main_window.selection_panel
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
-    wait_idle(qtbot, main_window, "selection", timeout=60_000)
+    wait_idle(qtbot, main_window.state, "selection", timeout=60_000)
     best = main_window.state.best_candidate(panel.criterion() if hasattr(panel, "criterion") else "bic")
     assert best is not None
     assert best.n_components == 2
@@ -113,7 +109,7 @@ def test_drag_a_mean_updates_table_and_density_in_one_undo_step(main_window, qtb
         plot.mean_dragged.emit(0, (x, -0.5), False)
     plot.mean_dragged.emit(0, (-2.0, -0.5), True)
     np.testing.assert_allclose(main_window.state.target.means[0], [-2.0, -0.5])
-    assert main_window.target_panel.model.index(0, 1).data() in ("-2", "-2.0", "-2.000")
+    assert cell(main_window.target_panel.model, 0, 1) in ("-2", "-2.0", "-2.000")
     assert main_window.undo_stack.count() == 1
     main_window.actions.named["undo"].trigger()
     np.testing.assert_array_equal(main_window.state.target.means, article_demo().means)
