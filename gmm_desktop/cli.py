@@ -49,22 +49,59 @@ def _add_sample_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_fit_parser(commands: argparse._SubParsersAction) -> None:
-    from gmm_desktop.core.models import COVARIANCE_TYPES  # loads numpy: main() has set the thread limits
+    from gmm_desktop.core.selection import SelectionSettings  # loads numpy: main() has set the thread limits
 
-    fit = commands.add_parser("fit", help="fit Gaussian mixtures to a CSV file by EM and choose the best one")
+    defaults = SelectionSettings()
+    fit = commands.add_parser(
+        "fit",
+        help="fit Gaussian mixtures to a CSV file by EM and choose the best one",
+        description="Fit every K and covariance model asked for by EM, score them, and print the best "
+        "non-degenerate one. Covariance models are mclust's 14 (EII ... VVV) or scikit-learn's names for "
+        "four of them (spherical = VII, diag = VVI, tied = EEE, full = VVV).",
+    )
     fit.add_argument("file", metavar="FILE.csv", type=Path, help="the data: a delimited text file with a header")
     fit.add_argument("--columns", help="comma-separated columns to fit (default: every numeric column)")
     fit.add_argument("--components", default="1-6", help="number of components K, or a range K1-K2 (default 1-6)")
     fit.add_argument(
         "--covariance",
-        default="full",
-        choices=(*COVARIANCE_TYPES, "all"),
-        help=f"covariance type; 'all' tries the {len(COVARIANCE_TYPES)} (default full)",
+        default="all",
+        metavar="MODELS",
+        help="comma-separated covariance models, e.g. VVV,EEV or full,diag; 'all' tries all 14 (default)",
     )
     fit.add_argument(
         "--criterion", default="bic", choices=("bic", "aic", "icl"), help="how to choose (lower is better; default bic)"
     )
-    fit.add_argument("--n-init", type=int, default=3, help="EM restarts per candidate; the best is kept (default 3)")
+    fit.add_argument(
+        "--n-init",
+        type=int,
+        default=defaults.n_init,
+        help=f"EM restarts per candidate; the best non-degenerate one is kept (default {defaults.n_init})",
+    )
+    fit.add_argument(
+        "--init",
+        default=defaults.init,
+        choices=("hc", "k-means++", "kmeans", "random", "random_from_data"),
+        help="how the first restart starts: hc (mclust's hierarchical clustering, later restarts by "
+        "k-means++) or one of scikit-learn's methods for every restart (default hc)",
+    )
+    fit.add_argument(
+        "--tol",
+        type=float,
+        default=defaults.tol,
+        help=f"stop EM when the log-likelihood per row changes by less than this (default {defaults.tol:g})",
+    )
+    fit.add_argument(
+        "--max-iter",
+        type=int,
+        default=defaults.max_iter,
+        help=f"EM iterations per restart (default {defaults.max_iter})",
+    )
+    fit.add_argument(
+        "--reg-covar",
+        type=float,
+        default=defaults.reg_covar,
+        help=f"ridge added to each covariance, times each column's variance (default {defaults.reg_covar:g})",
+    )
     fit.add_argument("--seed", type=int, default=0, help="random seed of the initialisation")
     fit.add_argument("--out", type=Path, help="write the rows plus `label` and p_1..p_K to this CSV file")
     fit.add_argument("--model-out", type=Path, help="write the chosen model to this JSON file")

@@ -17,16 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from gmm_desktop.core.em import EMSettings, responsibilities
+from gmm_desktop.core.em import responsibilities
 from gmm_desktop.core.io.atomic import AtomicWriteError
 from gmm_desktop.core.io.model_file import ModelFileError, load_model, save_model
 from gmm_desktop.core.io.tables import Table, TableError, load_csv, numeric_matrix, write_fit_csv, write_samples_csv
 from gmm_desktop.core.mixture import Mixture, MixtureError, preset
-from gmm_desktop.core.models import COVARIANCE_TYPES
+from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 from gmm_desktop.core.samplers import sample_all
 from gmm_desktop.core.samplers.diagnostics import effective_sample_size, split_rhat, to_chains
 from gmm_desktop.core.samplers.rwmh import SamplerSettings
-from gmm_desktop.core.selection import Candidate, best, sweep
+from gmm_desktop.core.selection import Candidate, best, sweep, sweep_settings
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)
 
@@ -130,16 +130,31 @@ def _columns(table: Table, spec: str | None) -> list[str]:
     return names
 
 
+def parse_models(text: str) -> tuple[str, ...]:
+    """`--covariance`: 'all', or comma-separated names in either vocabulary (mclust's or scikit-learn's)."""
+    if text.strip().lower() == "all":
+        return COVARIANCE_TYPES
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ValueError("--covariance names no model")
+    try:
+        return tuple(covariance_model(name).name for name in names)
+    except ValueError as exc:
+        raise ValueError(f"--covariance: {exc}") from None
+
+
 def _candidate_record(candidate: Candidate) -> dict[str, Any]:
     return {
         "n_components": candidate.n_components,
         "covariance_type": candidate.covariance_type,
+        "model_name": candidate.model_name,
         "log_likelihood": candidate.result.total_log_likelihood if candidate.result is not None else math.nan,
         "bic": candidate.bic,
         "aic": candidate.aic,
         "icl": candidate.icl,
         "degenerate": candidate.degenerate,
         "reason": candidate.reason,
+        "warning": candidate.warning,
     }
 
 
@@ -153,6 +168,7 @@ def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidat
         "model": {
             "n_components": mixture.n_components,
             "covariance_type": result.covariance_type,
+            "model_name": chosen.model_name,
             "weights": mixture.weights.tolist(),
             "means": mixture.means.tolist(),
             "covariances": mixture.covariances.tolist(),
@@ -170,8 +186,15 @@ def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidat
 def run_fit(args: argparse.Namespace) -> int:
     try:
         k_values = parse_components(args.components)
-        types = COVARIANCE_TYPES if args.covariance == "all" else (args.covariance,)
-        settings = EMSettings(n_init=args.n_init, seed=args.seed)
+        types = parse_models(args.covariance)
+        settings = sweep_settings(
+            n_init=args.n_init,
+            seed=args.seed,
+            init=args.init,
+            tol=args.tol,
+            max_iter=args.max_iter,
+            reg_covar=args.reg_covar,
+        )
         table = load_csv(args.file)
         columns = _columns(table, args.columns)
         X = numeric_matrix(table, columns)
@@ -180,7 +203,7 @@ def run_fit(args: argparse.Namespace) -> int:
         return _fail("fit", str(exc))
     chosen = best(candidates, args.criterion)
     if chosen is None:
-        reasons = "; ".join(f"K={c.n_components} {c.covariance_type}: {c.reason}" for c in candidates)
+        reasons = "; ".join(f"K={c.n_components} {c.model_name}: {c.reason}" for c in candidates)
         return _fail("fit", f"every candidate model is degenerate, none is recommended ({reasons})", 1)
     summary = fit_summary(columns, chosen, candidates)
     try:
@@ -199,16 +222,23 @@ def _fit_text(summary: dict[str, Any], criterion: str) -> str:
     model = summary["model"]
     lines = [
         f"{summary['n_samples']} rows, columns {', '.join(summary['columns'])}",
-        f"chosen by {criterion.upper()} (lower is better): K={model['n_components']} {model['covariance_type']}, "
+        f"chosen by {criterion.upper()} (lower is better): K={model['n_components']} {_model_words(model)}, "
         f"log-likelihood {summary['log_likelihood']:.6g}, BIC {summary['bic']:.6g}, AIC {summary['aic']:.6g}, "
         f"ICL {summary['icl']:.6g}, {summary['n_iter']} iterations{'' if summary['converged'] else ' (not converged)'}",
     ]
     for k, (w, mean) in enumerate(zip(model["weights"], model["means"]), start=1):
         lines.append(f"  component {k}: weight {w:.4f}, mean {_fmt(mean)}")
-    lines.append("candidates (K, covariance, BIC, AIC, ICL):")
+    lines.append("candidates (K, model, BIC, AIC, ICL):")
     for c in summary["candidates"]:
         flag = f"  degenerate: {c['reason']}" if c["degenerate"] else ""
+        flag += f"  warning: {c['warning']}" if c["warning"] else ""
         lines.append(
-            f"  {c['n_components']:>3} {c['covariance_type']:<9} {c['bic']:.6g} {c['aic']:.6g} {c['icl']:.6g}{flag}"
+            f"  {c['n_components']:>3} {c['model_name']:<4} {c['bic']:.6g} {c['aic']:.6g} {c['icl']:.6g}{flag}"
         )
     return "\n".join(lines)
+
+
+def _model_words(model: dict[str, Any]) -> str:
+    """mclust's name, with scikit-learn's where it differs: "VVV (full)", "EEV"."""
+    name, alias = model["model_name"], model["covariance_type"]
+    return name if alias == covariance_model(alias).mclust else f"{name} ({alias})"

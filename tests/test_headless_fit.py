@@ -11,7 +11,8 @@ from gmm_desktop.cli import main
 from gmm_desktop.core.io.model_file import load_model
 from gmm_desktop.core.io.tables import load_csv, numeric_matrix
 from gmm_desktop.core.mixture import Mixture, article_demo
-from gmm_desktop.headless import parse_components
+from gmm_desktop.core.models import COVARIANCE_TYPES, MODELS
+from gmm_desktop.headless import parse_components, parse_models
 from gmm_desktop.paths import resource
 
 SUMMARY_KEYS = {
@@ -26,7 +27,10 @@ SUMMARY_KEYS = {
     "n_iter",
     "candidates",
 }
-CANDIDATE_KEYS = {"n_components", "covariance_type", "log_likelihood", "bic", "aic", "icl", "degenerate", "reason"}
+CANDIDATE_KEYS = {
+    "n_components", "covariance_type", "model_name", "log_likelihood", "bic", "aic", "icl", "degenerate", "reason",
+    "warning",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def test_json_contract_and_choice(article_csv, capsys):
     assert summary["n_samples"] == 1500
     model = summary["model"]
     assert (model["n_components"], model["covariance_type"]) == (2, "full")
-    assert len(summary["candidates"]) == 4
+    assert len(summary["candidates"]) == 4 * 14  # every K, every model of mclust's family
     assert all(set(c) == CANDIDATE_KEYS for c in summary["candidates"])
     chosen = min((c for c in summary["candidates"] if not c["degenerate"]), key=lambda c: c["bic"])
     assert summary["bic"] == chosen["bic"]
@@ -67,7 +71,8 @@ def test_json_contract_and_choice(article_csv, capsys):
 def test_all_covariance_types_and_criteria(article_csv, capsys):
     summary = fit_json(capsys, article_csv, "--components", "2-3", "--covariance", "all", "--criterion", "aic")
     kinds = {(c["n_components"], c["covariance_type"]) for c in summary["candidates"]}
-    assert kinds == {(k, t) for k in (2, 3) for t in ("full", "tied", "diag", "spherical")}
+    assert kinds == {(k, t) for k in (2, 3) for t in COVARIANCE_TYPES}
+    assert {c["model_name"] for c in summary["candidates"]} == {m.mclust for m in MODELS.values()}
     usable = [c for c in summary["candidates"] if not c["degenerate"]]
     assert summary["aic"] == min(c["aic"] for c in usable)
 
@@ -99,7 +104,7 @@ def test_columns_option(tmp_path, capsys):
 def test_text_output(article_csv, capsys):
     assert main(["fit", str(article_csv), "--components", "1-3"]) == 0
     text = capsys.readouterr().out
-    assert "chosen by BIC (lower is better): K=2 full" in text
+    assert "chosen by BIC (lower is better): K=2 VVV (full)" in text
 
 
 def test_ties_are_flagged_and_never_chosen(tmp_path, capsys):
@@ -167,3 +172,19 @@ def test_parse_components(text, expected):
 def test_parse_components_rejects(text):
     with pytest.raises(ValueError, match="--components"):
         parse_components(text)
+
+
+def test_covariance_takes_a_list_in_either_vocabulary():
+    assert parse_models("all") == COVARIANCE_TYPES
+    assert parse_models("VVV, EEV,diag") == ("full", "EEV", "diag")
+    with pytest.raises(ValueError, match="--covariance: covariance_type must be one of"):
+        parse_models("VVV,round")
+
+
+def test_fit_options_reach_the_sweep(article_csv, capsys):
+    summary = fit_json(
+        capsys, article_csv, "--components", "2", "--covariance", "EEV,VVE", "--init", "k-means++",
+        "--tol", "1e-8", "--max-iter", "500", "--reg-covar", "1e-5",
+    )  # fmt: skip
+    assert [c["model_name"] for c in summary["candidates"]] == ["VVE", "EEV"]
+    assert summary["model"]["model_name"] in ("VVE", "EEV")

@@ -5,11 +5,23 @@ it grows, and stop early); `best` picks the lowest criterion among the candidate
 degenerate. Criteria follow scikit-learn's sign: BIC, AIC and ICL are all LOWER IS BETTER.
 
 A *degenerate* fit has a component that EM shrank onto a few points or onto tied values, which
-likelihood rewards without limit (only `reg_covar` stops it): rounded data such as waiting times in
+likelihood rewards without limit (only the ridge stops it): rounded data such as waiting times in
 whole minutes produce these readily. A component is degenerate when its variance in some direction is
-below `collapse_ratio` times the data's variance in that direction, or when it has fewer effective
-points (sum of responsibilities) than it has parameters. Such candidates are reported, with the
-reason in words, and never recommended.
+below `collapse_ratio` times the data's variance in that direction, or when it holds fewer effective
+points (sum of responsibilities) than a non-singular covariance of its model needs
+(`CovarianceModel.points_needed`). Such candidates are reported, with the reason in words, and never
+recommended. Every restart of a candidate is tested, and the best restart that passes is kept, so
+more restarts never choose worse. Fewer effective points than parameters is only a `warning`: mclust
+does not reject such components, and in 5 or 10 dimensions sound clusters of 20 or 60 points have it.
+
+A sweep scales the ridge by the data's variances and stops EM when the gain still to come (Aitken's
+estimate from the last three log-likelihoods) is below `tol` nats per point (1e-6 by default). Both
+are unit-free: rescaling the data (the same factor c for every column) shifts every criterion by the
+same 2 N D ln c and changes nothing else. mclust's relative rule, |ΔL| <= tol (1 + |L|), is not (L
+moves with the units), and it stops where EM crawls: 0.5 nats short of the maximum on mclust's own
+fixtures (`EMSettings.stopping` offers it, to reproduce mclust). In one dimension the models reduce
+to mclust's E and V (equal or own variance): each requested model stands for its class once, the
+first in the registry's order.
 """
 
 from __future__ import annotations
@@ -19,11 +31,16 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gmm_desktop.core.em import EMResult, EMSettings, check_data, fit
 from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
+
+if TYPE_CHECKING:
+    from gmm_desktop.core.em.hc import HCTree
 
 CRITERIA = ("bic", "aic", "icl")
 COLLAPSE_RATIO = 1e-4
@@ -33,15 +50,22 @@ COLLAPSE_RATIO = 1e-4
 @dataclass(frozen=True)
 class SelectionSettings:
     """What a model-selection sweep tries: K from k_min to k_max (an empty range when k_max < k_min),
-    each of `covariance_types` (in the registry's order), scored by `criterion` (lower is better),
-    with `n_init` EM restarts per candidate from `seed` (None: fresh randomness)."""
+    each of `covariance_types` (in the registry's order; all 14 by default, as mclust), scored by
+    `criterion` (lower is better), with `n_init` EM restarts per candidate from `seed` (None: fresh
+    randomness), started by `init` (by default mclust's hierarchical clustering for the first restart,
+    k-means++ for the others). tol (the gain per point still to come, in nats, at which EM stops),
+    max_iter and reg_covar (times each feature's variance) are each fit's."""
 
     k_min: int = 1
     k_max: int = 6
     covariance_types: tuple[str, ...] = COVARIANCE_TYPES
     criterion: str = "bic"
-    n_init: int = 1
+    n_init: int = 2
     seed: int | None = 0
+    init: str = "hc"
+    tol: float = 1e-6
+    max_iter: int = 1000
+    reg_covar: float = 1e-6
 
     def __post_init__(self) -> None:
         for name in ("k_min", "k_max"):
@@ -52,7 +76,9 @@ class SelectionSettings:
         object.__setattr__(self, "covariance_types", tuple(t for t in COVARIANCE_TYPES if t in types))
         if self.criterion not in CRITERIA:
             raise ValueError(f"criterion must be one of {', '.join(CRITERIA)}; got {self.criterion!r}")
-        EMSettings(n_init=self.n_init, seed=self.seed)  # the same rules as a fit's
+        if self.init == "given":
+            raise ValueError("init must be a method that starts from the data, not 'given'")
+        self.em_settings()  # the same rules as a fit's
 
     @property
     def k_values(self) -> range:
@@ -60,7 +86,22 @@ class SelectionSettings:
 
     def em_settings(self) -> EMSettings:
         """The EM settings every candidate starts from (K and the covariance type are the sweep's)."""
-        return EMSettings(n_init=self.n_init, seed=self.seed)
+        return sweep_settings(
+            n_init=self.n_init,
+            seed=self.seed,
+            init=self.init,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            reg_covar=self.reg_covar,
+        )
+
+
+def sweep_settings(**fields: object) -> EMSettings:
+    """EMSettings for a sweep: `fields` over the selection's defaults (hc start plus k-means++
+    restarts, relative tol 1e-5, 1000 iterations), with the unit-free rules every sweep uses:
+    mclust's relative stopping rule and the ridge scaled by the data."""
+    defaults = {"n_init": 2, "init": "hc", "tol": 1e-6, "max_iter": 1000}
+    return EMSettings(**{"stopping": "aitken", **defaults, **fields}, reg_scale="data")
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,8 +109,9 @@ class Candidate:
     """One fitted model of the sweep. bic, aic, icl: lower is better (inf if the fit failed).
 
     log_likelihood: mean per-sample log-likelihood of the fitted parameters. degenerate: a component
-    collapsed (see the module docstring) or the fit failed; `reason` says which in words ("" if fine).
-    result: the fit (None if it failed).
+    collapsed or holds too few points for its covariance (see the module docstring), or the fit
+    failed; `reason` says which in words ("" if fine). warning: a caution that does not reject the
+    fit, in words ("" if none). result: the fit (None if it failed).
     """
 
     n_components: int
@@ -81,6 +123,13 @@ class Candidate:
     degenerate: bool
     reason: str
     result: EMResult | None
+    warning: str = ""
+
+    @property
+    def model_name(self) -> str:
+        """mclust's name for this candidate (E/V in 1-D, XII/XXI/XXX for one component)."""
+        d = 1 if self.result is None else self.result.mixture.n_dims
+        return covariance_model(self.covariance_type).mclust_name(self.n_components, d)
 
     def criterion(self, name: str) -> float:
         """The value of criterion `name` ("bic", "aic" or "icl"): lower is better."""
@@ -101,33 +150,53 @@ def sweep(
     """Fit every (K, covariance type) with `settings` (n_init, tol, init, seed...) and yield each
     `Candidate` in grid order (K outer, covariance type inner).
 
-    X: (N, D). workers > 1 fits that many candidates at once on threads (the numba kernel releases
-    the GIL), one kernel thread each; results still arrive in grid order. Closing the generator early
-    cancels the candidates not yet started.
+    X: (N, D). settings: by default `sweep_settings()` (unit-free). workers > 1 fits that many
+    candidates at once on threads (the numba kernel releases the GIL), one kernel thread each; results
+    still arrive in grid order. Closing the generator early cancels the candidates not yet started.
+    With init="hc" the hierarchical clustering is made once, for every candidate.
     """
-    settings = settings or EMSettings()
-    grid = [(int(k), str(t)) for k in k_values for t in covariance_types]
+    settings = settings or sweep_settings()
+    names = [covariance_model(t).name for t in covariance_types]
+    grid = [(int(k), t) for k in k_values for t in distinct_models(names, np.shape(X))]
     if not grid:
         return
-    bad = [t for _, t in grid if t not in COVARIANCE_TYPES]
-    if bad:
-        raise ValueError(f"covariance_types must be among {', '.join(COVARIANCE_TYPES)}; got {bad[0]!r}")
     X = check_data(X, max(k for k, _ in grid))
-    scale = _data_covariance(X)
+    tree = _tree(X, settings)
+    one = partial(_candidate, X, scale=_data_covariance(X), collapse_ratio=collapse_ratio, tree=tree)
     jobs = [replace(settings, n_components=k, covariance_type=t) for k, t in grid]
     if workers <= 1:
         for job in jobs:
-            yield _candidate(X, job, scale, collapse_ratio)
+            yield one(job)
         return
     jobs = [replace(job, n_threads=1) for job in jobs]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gmm-sweep") as pool:
-        pending: deque[Future] = deque(pool.submit(_candidate, X, job, scale, collapse_ratio) for job in jobs)
+        pending: deque[Future] = deque(pool.submit(one, job) for job in jobs)
         try:
             while pending:
                 yield pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
+
+
+def distinct_models(names: Iterable[str], shape: tuple[int, ...]) -> list[str]:
+    """The models to fit, in the registry's order: in one dimension one per mclust class (E, V)."""
+    wanted = set(names)
+    ordered = [name for name in COVARIANCE_TYPES if name in wanted]
+    if len(shape) == 2 and shape[1] > 1:
+        return ordered
+    seen: dict[str, str] = {}
+    for name in ordered:
+        seen.setdefault(covariance_model(name).mclust_name(2, 1), name)
+    return list(seen.values())
+
+
+def _tree(X: np.ndarray, settings: EMSettings) -> HCTree | None:
+    if settings.init != "hc" or X.shape[1] == 1:
+        return None
+    from gmm_desktop.core.em.init import hc_tree_of
+
+    return hc_tree_of(X, settings.seed)
 
 
 def best(candidates: Iterable[Candidate], criterion: str = "bic") -> Candidate | None:
@@ -138,16 +207,28 @@ def best(candidates: Iterable[Candidate], criterion: str = "bic") -> Candidate |
 
 
 # ---------------------------------------------------------------------------------------------- one candidate
-def _candidate(X: np.ndarray, settings: EMSettings, data_cov: np.ndarray, collapse_ratio: float) -> Candidate:
+def _candidate(
+    X: np.ndarray, settings: EMSettings, *, scale: np.ndarray, collapse_ratio: float, tree: HCTree | None
+) -> Candidate:
     k, covariance_type = settings.n_components, settings.covariance_type
+    test = partial(degeneracy, data_cov=scale, collapse_ratio=collapse_ratio)
     try:
-        result = fit(X, settings)
+        result = fit(X, settings, accept=test, tree=tree)
     except ValueError as error:
         inf = math.inf
         return Candidate(k, covariance_type, math.nan, inf, inf, inf, True, f"fit failed: {error}", None)
-    reason = degeneracy(result, data_cov, collapse_ratio)
+    reason = test(result)
     return Candidate(
-        k, covariance_type, result.log_likelihood, result.bic, result.aic, result.icl, bool(reason), reason, result
+        k,
+        covariance_type,
+        result.log_likelihood,
+        result.bic,
+        result.aic,
+        result.icl,
+        bool(reason),
+        reason,
+        result,
+        few_points_warning(result),
     )
 
 
@@ -168,7 +249,7 @@ def degeneracy(result: EMResult, data_cov: np.ndarray, collapse_ratio: float = C
     """Why `result` is degenerate, in words ("" if it is not). data_cov: (D, D) covariance of the data.
 
     Checks each component for a collapsed variance (on an axis: tied values; in another direction:
-    a line), then for fewer effective points than parameters per component.
+    a line), then for fewer effective points than its model needs for a non-singular covariance.
     """
     mixture = result.mixture
     d = mixture.n_dims
@@ -191,11 +272,22 @@ def degeneracy(result: EMResult, data_cov: np.ndarray, collapse_ratio: float = C
                 f"component {k + 1} has variance {values[0]:.1g} × the data's in the direction ({shown}): "
                 "collapsed onto a line"
             )
-    per_component = covariance_model(result.covariance_type).parameters_per_component(d)
+    needed = covariance_model(result.covariance_type).points_needed(d)
     for k, count in enumerate(result.counts):
-        if count < per_component:
+        if count < needed:
             return (
-                f"component {k + 1} has {count:.1f} effective points, fewer than its {per_component} parameters: "
-                "fitted to too few points"
+                f"component {k + 1} holds {count:.1f} effective points, fewer than the {needed} a non-singular "
+                "covariance of this model needs"
             )
     return ""
+
+
+def few_points_warning(result: EMResult) -> str:
+    """A caution, in words, when a component holds fewer effective points than it has parameters
+    ("" otherwise): its estimates are uncertain, but it has not collapsed."""
+    per_component = covariance_model(result.covariance_type).parameters_per_component(result.mixture.n_dims)
+    small = [(k, count) for k, count in enumerate(result.counts) if count < per_component]
+    if not small:
+        return ""
+    k, count = min(small, key=lambda item: item[1])
+    return f"component {k + 1} holds {count:.1f} effective points for its {per_component} parameters"

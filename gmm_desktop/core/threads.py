@@ -5,13 +5,19 @@ OpenBLAS and OpenMP threads busy-wait and fight each other and the GUI on small 
 was not done (a library user), BLAS is limited around the calls that need it. threadpoolctl finds
 the libraries with dl_iterate_phdr, whose Python callback needs the GIL while the loader lock is
 held: called on many worker threads at once, it deadlocked against a thread starting another
-(measured in the test suite), so it runs only when the limit is really missing.
+(measured in the test suite), so it runs only when the limit is really missing, and only once: its
+scan of the loaded libraries costs 5 ms, which a sweep of hundreds of small fits would pay per fit.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+from typing import Any
+
+_SCAN = threading.Lock()
 
 
 def blas_single_thread() -> AbstractContextManager:
@@ -20,6 +26,13 @@ def blas_single_thread() -> AbstractContextManager:
     point already set OPENBLAS_NUM_THREADS=1."""
     if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
         return nullcontext()
-    from threadpoolctl import threadpool_limits
+    return _controller().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(1, "blas")
+
+@cache
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded libraries, scanned once (under a lock: one scan at a time)."""
+    from threadpoolctl import ThreadpoolController
+
+    with _SCAN:
+        return ThreadpoolController()

@@ -350,6 +350,30 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return path.read_bytes()
 
 
+def _as_version_1(document: dict) -> None:
+    """What version 1 wrote: no stopping rule or ridge scale, no classification cost, no warnings."""
+    document["version"] = 1
+    del document["fit"]["settings"]["stopping"], document["fit"]["settings"]["reg_scale"]
+    for candidate in document["selection"]:
+        del candidate["warning"], candidate["result"]["classification_cost"]
+
+
+def test_a_version_1_session_opens_with_the_rules_it_was_made_with(tmp_path: Path, reference: bytes) -> None:
+    path = tmp_path / NAME
+    path.write_bytes(reference)
+    current = load_session(path)
+    _rewrite(path, _as_version_1)
+    older = load_session(path)
+    assert (older.fit.settings.stopping, older.fit.settings.reg_scale) == ("absolute", "absolute")
+    (candidate,) = older.selection
+    assert candidate.warning == "" and math.isnan(candidate.result.classification_cost)
+    assert candidate.bic == current.selection[0].bic and math.isnan(candidate.result.icl)
+    np.testing.assert_array_equal(older.data.points, current.data.points)
+    _rewrite(path, _delete("fit", "settings", "tol"))
+    with pytest.raises(SessionError, match=r"fit\.settings\.tol: this field is missing"):
+        load_session(path)
+
+
 def _npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=True)
@@ -424,9 +448,9 @@ BAD_FILES = {
         ["is not a gmm_desktop session", "'gmm_desktop.model'"],
     ),
     "newer version": (
-        lambda p: _rewrite(p, _set("version", value=2)),
+        lambda p: _rewrite(p, _set("version", value=3)),
         [
-            "was written by a newer gmm_desktop (session version 2; this version reads up to 1). "
+            "was written by a newer gmm_desktop (session version 3; this version reads up to 2). "
             "Update gmm_desktop to open it."
         ],
     ),
@@ -617,10 +641,10 @@ def test_format_is_pinned() -> None:
         SamplerSettings: "n_steps thin burn_in step_size proposal_cov n_chains seed start batch_steps",
         ChainState: "positions log_density rng_state steps_done n_accepted n_proposed",
         EMSettings: "n_components covariance_type tol reg_covar max_iter n_init init seed bayesian init_params "
-        "init_subsample backend n_threads",
-        Candidate: "n_components covariance_type log_likelihood bic aic icl degenerate reason result",
+        "init_subsample backend n_threads stopping reg_scale",
+        Candidate: "n_components covariance_type log_likelihood bic aic icl degenerate reason result warning",
         EMResult: "params log_likelihood lower_bound lower_bounds n_iter converged restarts best_restart n_samples "
-        "counts entropy",
+        "counts entropy classification_cost",
         GaussianParams: "weights means covariances precisions_cholesky covariance_type",
         RestartSummary: "log_likelihood n_iter converged",
     }

@@ -20,10 +20,10 @@ CHUNK = 1 << 15
 
 
 def numpy_pass(X: np.ndarray, params: GaussianParams, entropy: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The numpy version of `kernels.run_pass`: (stats (K, 1 + D + P), sums (2,)), chunked over rows."""
+    """The numpy version of `kernels.run_pass`: (stats (K, 1 + D + P), sums (3,)), chunked over rows."""
     k, d = params.shape
     stats = np.zeros((k, 1 + d + d * (d + 1) // 2))
-    sums = np.zeros(2)
+    sums = np.zeros(3)
     for start in range(0, X.shape[0], CHUNK):
         chunk = X[start : start + CHUNK]
         log_prob = params.weighted_log_prob(chunk)
@@ -36,6 +36,7 @@ def numpy_pass(X: np.ndarray, params: GaussianParams, entropy: bool = False) -> 
         sums[0] += top.sum() + log_total.sum()
         if entropy:
             sums[1] += np.sum(resp * shifted) - log_total.sum()
+            sums[2] -= log_total.sum()
         stats += stats_of(chunk, resp, params.means)
     return stats, sums
 
@@ -51,7 +52,7 @@ class DataPass:
         self.n_chunks = _n_chunks(X.shape[0], n_threads) if self.kernels is not None else 1
 
     def __call__(self, params: GaussianParams, entropy: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(stats (K, 1 + D + P), sums (2,) = [sum log p(x), sum r log r]); see `kernels`."""
+        """(stats (K, 1 + D + P), sums (3,) = [sum log p(x), sum r log r, sum log max r]); see `kernels`."""
         if self.kernels is None:
             return numpy_pass(self.X, params, entropy)
         return self.kernels.run_pass(

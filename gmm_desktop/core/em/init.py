@@ -15,10 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gmm_desktop.core.em.params import EPS10, GaussianParams, m_step, make_params, stats_from_resp
+from gmm_desktop.core.em.settings import ridge
 from gmm_desktop.core.threads import blas_single_thread
 
 if TYPE_CHECKING:
+    from gmm_desktop.core.em.hc import HCTree
     from gmm_desktop.core.em.settings import EMSettings
+
+HC_MAX_ROWS = 2000
+"""mclust's `subset`: hierarchical clustering runs on at most this many rows (it costs N² memory)."""
 
 
 def _one_hot(n: int, k: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -76,13 +81,61 @@ def initial_params(
     One deliberate difference unless `sklearn_tied`: see `_tied_with_unassigned_rows`.
     """
     points = subsample(X, settings.init_subsample, random_state)
+    method = "k-means++" if settings.init == "hc" else settings.init
     with blas_single_thread():
-        resp = INITIALISERS[settings.init](points, settings.n_components, random_state)
-    stats, centres = stats_from_resp(points, resp)
-    params = m_step(stats, centres, settings.reg_covar, settings.covariance_type, weight_total=points.shape[0])
+        resp = INITIALISERS[method](points, settings.n_components, random_state)
+    params = _from_resp(X, points, resp, settings)
     if sklearn_tied and settings.covariance_type == "tied":
         return _tied_with_unassigned_rows(params, points, resp)
     return params
+
+
+def _from_resp(X: np.ndarray, points: np.ndarray, resp: np.ndarray, settings: EMSettings) -> GaussianParams:
+    """Initial parameters: an M-step from responsibilities of `points` (rows of X; the ridge is X's)."""
+    stats, centres = stats_from_resp(points, resp)
+    return m_step(stats, centres, ridge(X, settings), settings.covariance_type, weight_total=points.shape[0])
+
+
+def hc_tree_of(X: np.ndarray, seed: int | None) -> HCTree:
+    """mclust's partition tree of X (on a seeded subset of HC_MAX_ROWS rows for larger N): built once,
+    it seeds every K and every covariance model of a sweep, as in mclust."""
+    from gmm_desktop.core.em.hc import hc_tree
+
+    with blas_single_thread():
+        return hc_tree(X, max_rows=HC_MAX_ROWS, seed=seed)
+
+
+def quantile_classes(x: np.ndarray, k: int) -> np.ndarray:
+    """mclust's `qclass`: K classes of 1-D data cut at its K-quantiles (0..K-1)."""
+    edges = np.quantile(x, np.linspace(0.0, 1.0, k + 1))[1:-1]
+    return np.searchsorted(edges, x, side="right")
+
+
+class HCStart:
+    """init="hc": the first restart from the tree's partition into K clusters (an M-step from that
+    hard classification of the clustered rows, as mclust's `me` starts; 1-D data from quantile
+    classes, as mclust starts them), later restarts by k-means++ from the shared random state (which
+    the first restart does not draw from, so restarts nest)."""
+
+    def __init__(self, X: np.ndarray, settings: EMSettings, tree: HCTree | None = None) -> None:
+        self.X, self.settings, self.tree = X, settings, tree
+        self.started = 0
+
+    def __call__(self, random_state: np.random.RandomState) -> GaussianParams:
+        self.started += 1
+        if self.started > 1:
+            return initial_params(self.X, self.settings, random_state)
+        k = self.settings.n_components
+        if self.X.shape[1] == 1:  # mclust starts 1-D data from quantile classes, not a tree
+            points = self.X
+            labels = quantile_classes(self.X[:, 0], k)
+        else:
+            if self.tree is None:
+                self.tree = hc_tree_of(self.X, self.settings.seed)
+            points = self.X[self.tree.rows]
+            labels = self.tree.labels(k)
+        resp = _one_hot(points.shape[0], k, np.arange(points.shape[0]), labels)
+        return _from_resp(self.X, points, resp, self.settings)
 
 
 def _tied_with_unassigned_rows(params: GaussianParams, X: np.ndarray, resp: np.ndarray) -> GaussianParams:

@@ -9,7 +9,8 @@ m_k the E-step used, so no (N, K) array is ever stored. Statistics rows, shape (
     columns D+1..     S2_k = sum_n r_nk (x_n - m_k)(x_n - m_k)^T, upper triangle packed row by row
                       (P = D(D+1)/2 entries: (0,0), (0,1), ..., (1,1), ...)
 
-and `sums` (2,) = [sum_n log p(x_n), sum_n sum_k r_nk log r_nk]. Centring on m_k keeps the one-pass
+and `sums` (3,) = [sum_n log p(x_n), sum_n sum_k r_nk log r_nk, sum_n log max_k r_nk] (the last two
+on the final pass only: the soft and the hard classification's entropy terms). Centring on m_k keeps the one-pass
 covariance free of cancellation, and x - m_k is what the quadratic form needs anyway. Every covariance
 type runs through the same code with (K, D, D) upper-triangular precision Cholesky factors (diagonal
 for 'diag'/'spherical', repeated for 'tied'); `params.m_step` turns statistics into parameters.
@@ -130,10 +131,10 @@ def _fold_logs(acc_log, prod) -> None:
 
 @numba.njit(**_JIT)
 def accumulate_2d(xt, lo, hi, means, prec_chol, log_norm, entropy, stats, sums) -> None:
-    """Add the statistics of points lo..hi-1 of xt (2, N) into stats (K, 6) and sums (2,), for D = 2.
+    """Add the statistics of points lo..hi-1 of xt (2, N) into stats (K, 6) and sums (3,), for D = 2.
 
     means (K, 2) and prec_chol (K, 2, 2) (upper triangular) are the E-step's parameters; log_norm (K,)
-    is log w_k - log(2 pi) + log det U_k. sums[1] (the entropy term) is accumulated only if `entropy`.
+    is log w_k - log(2 pi) + log det U_k. sums[1:] (the entropy terms) are accumulated only if `entropy`.
     """
     n_components = means.shape[0]
     lp = np.empty((n_components, BLOCK))
@@ -199,6 +200,7 @@ def accumulate_2d(xt, lo, hi, means, prec_chol, log_norm, entropy, stats, sums) 
     sums[0] += acc_top.sum() + acc_log.sum()
     if entropy:
         sums[1] += acc_ent.sum() - acc_log.sum()
+        sums[2] -= acc_log.sum()
 
 
 @numba.njit(**_JIT)
@@ -278,6 +280,7 @@ def accumulate_nd(xt, lo, hi, means, prec_chol, log_norm, entropy, stats, sums) 
     sums[0] += acc_top.sum() + acc_log.sum()
     if entropy:
         sums[1] += acc_ent.sum() - acc_log.sum()
+        sums[2] -= acc_log.sum()
 
 
 @numba.njit(parallel=True, **_JIT)
@@ -304,12 +307,13 @@ def run_pass(
     entropy: bool = False,
     n_chunks: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One fused E+M-statistics pass: (stats (K, 1 + D + P), sums (2,)); see the module docstring.
+    """One fused E+M-statistics pass: (stats (K, 1 + D + P), sums (3,)); see the module docstring.
 
     xt (D, N) C-contiguous float64 (the data transposed); n_chunks > 1 splits the points into that
     many contiguous chunks run on numba's threads and summed in chunk order (deterministic for a
     given n_chunks; if another thread's parallel pass is running, this one runs serially).
-    sums[1] = sum r log r is computed only if `entropy` (the final pass), else left at 0.
+    sums[1] = sum r log r and sums[2] = sum_n log max_k r_nk are computed only if `entropy` (the final
+    pass), else left at 0.
     """
     n_components, n_dims = means.shape
     width = 1 + n_dims + n_dims * (n_dims + 1) // 2
@@ -322,12 +326,12 @@ def run_pass(
     )
     if n_chunks > 1 and _PARALLEL.acquire(blocking=False):
         try:
-            stats, sums = np.zeros((n_chunks, n_components, width)), np.zeros((n_chunks, 2))
+            stats, sums = np.zeros((n_chunks, n_components, width)), np.zeros((n_chunks, 3))
             (_parallel_2d if n_dims == 2 else _parallel_nd)(*args, stats, sums)
             return stats.sum(axis=0), sums.sum(axis=0)
         finally:
             _PARALLEL.release()
-    stats, sums = np.zeros((n_components, width)), np.zeros(2)
+    stats, sums = np.zeros((n_components, width)), np.zeros(3)
     (accumulate_2d if n_dims == 2 else accumulate_nd)(xt, 0, xt.shape[1], *args[1:], stats, sums)
     return stats, sums
 

@@ -21,20 +21,34 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gmm_desktop.core.em.bayesian import bayesian_steps
 from gmm_desktop.core.em.data_pass import DataPass, check_data
-from gmm_desktop.core.em.init import initial_params
+from gmm_desktop.core.em.init import HCStart, initial_params
 from gmm_desktop.core.em.params import GaussianParams, m_step, make_params, params_from_mixture
 from gmm_desktop.core.em.records import EMResult, EMStep, RestartSummary, finish, make_step
-from gmm_desktop.core.em.settings import EMSettings
+from gmm_desktop.core.em.settings import EMSettings, converged, ridge
 from gmm_desktop.core.models import covariance_model
+
+if TYPE_CHECKING:
+    from gmm_desktop.core.em.hc import HCTree
+
+
+Accept = Callable[[EMResult], str]
+"""Why a restart's result must not be kept, in words ("" to keep it): e.g. `selection.degeneracy`."""
 
 
 def em_steps(
-    X: np.ndarray, settings: EMSettings, resume_from: EMStep | None = None
+    X: np.ndarray,
+    settings: EMSettings,
+    resume_from: EMStep | None = None,
+    *,
+    accept: Accept | None = None,
+    tree: HCTree | None = None,
+    steps: bool = True,
 ) -> Generator[EMStep, None, EMResult]:
     """Yield an `EMStep` per iteration over all restarts; return the `EMResult` (kept restart).
 
@@ -43,7 +57,10 @@ def em_steps(
     resume_from: a step of an earlier run with the same X and settings; the run continues that restart
     from there (same iterations as if never interrupted, numbering and max_iter included) and stops
     with it: restarts not yet begun are not run, and the result's `lower_bounds` hold only the
-    iterations run after resuming.
+    iterations run after resuming. accept: when given, every restart's final parameters are tested
+    and the best restart it accepts is kept (the best of all if it accepts none). tree: the
+    hierarchical clustering of X for init="hc", when the caller made it once for many fits.
+    steps=False yields nothing and only returns the result (no per-iteration copies: `fit`).
     """
     given = settings.init_params if settings.init == "given" else None
     X = check_data(X, settings.n_components, None if given is None else given.n_dims)
@@ -53,7 +70,9 @@ def em_steps(
     if settings.bayesian:
         return bayesian_steps(X, settings, random_state, DataPass(X, settings.backend, settings.n_threads))
     initial = None if given is None else params_from_mixture(given, settings.covariance_type)
-    return run_em(X, settings, random_state, initial)
+    if settings.init == "hc":
+        initial = HCStart(X, settings, tree)
+    return run_em(X, settings, random_state, initial, accept=accept, steps=steps)
 
 
 def _resume(
@@ -72,9 +91,9 @@ def _resume(
     return run_em(X, once, random_state, params, step.lower_bound, step.iteration, step.restart)
 
 
-def fit(X: np.ndarray, settings: EMSettings) -> EMResult:
+def fit(X: np.ndarray, settings: EMSettings, *, accept: Accept | None = None, tree: HCTree | None = None) -> EMResult:
     """Run `em_steps` to the end and return the kept restart's result."""
-    return drain(em_steps(X, settings))
+    return drain(em_steps(X, settings, accept=accept, tree=tree, steps=False))
 
 
 def drain(steps: Generator[EMStep, None, EMResult]) -> EMResult:
@@ -94,6 +113,8 @@ def run_em(
     initial_lower_bound: float = -math.inf,
     start_iteration: int = 0,
     restart_offset: int = 0,
+    accept: Accept | None = None,
+    steps: bool = True,
 ) -> Generator[EMStep, None, EMResult]:
     """scikit-learn's `fit_predict` loop, step by step. X is already checked (`check_data`).
 
@@ -101,43 +122,73 @@ def run_em(
     start, which also passes the previous `initial_lower_bound`) or a function of the random state.
     The random state is shared across restarts, as scikit-learn shares it. A resumed run passes the
     iteration it stopped at (`start_iteration`, counted against max_iter) and its restart index.
+    With `accept`, a restart it rejects is kept only if it rejects every restart. steps=False: yield
+    nothing (see `em_steps`).
     """
     if initial is None:
         initial = partial(initial_params, X, settings)
     elif isinstance(initial, GaussianParams):
         initial = partial(lambda params, _: params, initial)
     data_pass = DataPass(X, settings.backend, settings.n_threads)
-    n_samples = X.shape[0]
-    best: tuple[GaussianParams, int, tuple[float, ...], bool] | None = None
-    max_lower_bound = -math.inf
-    summaries: list[RestartSummary] = []
-    best_restart = 0
+    n_samples, reg = X.shape[0], ridge(X, settings)
+    kept = _Kept(data_pass, accept)
     for restart in range(settings.n_init):
         params = initial(random_state)
         lower_bound = initial_lower_bound
         bounds: list[float] = []
-        converged = False
+        history = [initial_lower_bound]
+        done = False
         first = start_iteration + 1 if restart == 0 else 1
         for iteration in range(first, settings.max_iter + 1):
-            previous = lower_bound
             stats, sums = data_pass(params)
             lower_bound = float(sums[0]) / n_samples
-            params = m_step(stats, params.means, settings.reg_covar, settings.covariance_type)
+            params = m_step(stats, params.means, reg, settings.covariance_type, previous=params.covariances)
             bounds.append(lower_bound)
-            converged = abs(lower_bound - previous) < settings.tol
-            yield make_step(restart + restart_offset, iteration, lower_bound, lower_bound, params, converged)
-            if converged:
+            history.append(lower_bound)
+            done = converged(settings.stopping, settings.tol, history[-3:], n_samples)
+            if steps:
+                yield make_step(restart + restart_offset, iteration, lower_bound, lower_bound, params, done)
+            if done:
                 break
         n_iter = len(bounds) + (start_iteration if restart == 0 else 0)
-        summaries.append(RestartSummary(lower_bound, n_iter, converged))
+        kept.offer(restart + restart_offset, params, lower_bound, RestartSummary(lower_bound, n_iter, done), bounds)
         if settings.max_iter == 0:
-            best, best_restart = (params, 0, (), False), restart + restart_offset
-        elif lower_bound > max_lower_bound or max_lower_bound == -math.inf:
-            max_lower_bound = lower_bound
-            best, best_restart = (params, n_iter, tuple(bounds), converged), restart + restart_offset
-    assert best is not None
-    params, n_iter, bounds, converged = best
-    return finish(data_pass, params, max_lower_bound, bounds, n_iter, converged, summaries, best_restart)
+            kept.only(restart + restart_offset, params)
+    return kept.result()
+
+
+class _Kept:
+    """The restart a fit keeps: the best final lower bound (scikit-learn's rule), among the restarts
+    `accept` passes when it is given (a rejected one only while none passes)."""
+
+    def __init__(self, data_pass: DataPass, accept: Accept | None) -> None:
+        self.data_pass, self.accept = data_pass, accept
+        self.summaries: list[RestartSummary] = []
+        self.best: tuple[bool, float] | None = None
+        self.record: tuple = ()
+        self.final: EMResult | None = None
+
+    def offer(self, restart: int, params, lower_bound: float, summary: RestartSummary, bounds: list[float]) -> None:
+        self.summaries.append(summary)
+        record = (params, lower_bound, tuple(bounds), summary.n_iter, summary.converged, restart)
+        result = None if self.accept is None else self._finish(record)
+        passed = result is None or not self.accept(result)
+        key = (passed, lower_bound)
+        if self.best is None or key > self.best or (key[0] == self.best[0] and self.best[1] == -math.inf):
+            self.best, self.record, self.final = key, record, result
+
+    def only(self, restart: int, params) -> None:
+        """max_iter = 0: the initial parameters, as scikit-learn keeps them (no lower bound, no iterations)."""
+        self.record, self.final = (params, -math.inf, (), 0, False, restart), None
+
+    def _finish(self, record: tuple) -> EMResult:
+        params, lower_bound, bounds, n_iter, done, restart = record
+        return finish(self.data_pass, params, lower_bound, bounds, n_iter, done, self.summaries, restart)
+
+    def result(self) -> EMResult:
+        if self.final is not None:
+            return replace(self.final, restarts=tuple(self.summaries))
+        return self._finish(self.record)
 
 
 def warm_up(parallel: bool = True) -> float:

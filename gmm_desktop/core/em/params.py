@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -108,22 +109,35 @@ def params_from_precisions(weights, means, precisions, covariance_type: str) -> 
 
 
 # ---------------------------------------------------------------------------------------------- M-step
+@cache
+def _upper(n_dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """The upper triangle's (rows, cols), made once per D: EM unpacks statistics every iteration."""
+    return np.triu_indices(n_dims)
+
+
 def unpack_stats(stats: np.ndarray, n_dims: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """stats (K, 1 + D + P) -> R (K,), S1 (K, D), S2 (K, D, D) symmetric."""
     counts, s1 = stats[:, 0], stats[:, 1 : 1 + n_dims]
     s2 = np.zeros((stats.shape[0], n_dims, n_dims))
-    rows, cols = np.triu_indices(n_dims)
+    rows, cols = _upper(n_dims)
     s2[:, rows, cols] = stats[:, 1 + n_dims :]
     s2[:, cols, rows] = stats[:, 1 + n_dims :]
     return counts, s1, s2
 
 
 def m_step(
-    stats: np.ndarray, centres: np.ndarray, reg_covar: float, covariance_type: str, weight_total: float | None = None
+    stats: np.ndarray,
+    centres: np.ndarray,
+    reg_covar: float | np.ndarray,
+    covariance_type: str,
+    weight_total: float | None = None,
+    previous: np.ndarray | None = None,
 ) -> GaussianParams:
     """New parameters from the statistics of a pass centred on `centres` (K, D), the E-step's means.
 
-    Weights are nk / sum(nk), or nk / weight_total when given (scikit-learn's initialisation uses N).
+    reg_covar: the ridge, one number or one per feature (D,) (`settings.ridge`). Weights are
+    nk / sum(nk), or nk / weight_total when given (scikit-learn's initialisation uses N). previous:
+    the raw covariances entering this iteration, where an iterative M-step starts (EVE, VVE).
     """
     counts, s1, s2 = unpack_stats(stats, centres.shape[1])
     nk = counts + EPS10
@@ -131,7 +145,8 @@ def m_step(
     delta = means - centres
     outer = s1[:, :, None] * delta[:, None, :]
     scatter = s2 - outer - np.swapaxes(outer, 1, 2) + counts[:, None, None] * delta[:, :, None] * delta[:, None, :]
-    raw = covariance_model(covariance_type).ops.m_step(scatter, nk, counts, means, reg_covar)
+    reg = reg_covar if np.shape(reg_covar) == centres.shape[1:] else np.full(centres.shape[1], float(reg_covar))
+    raw = covariance_model(covariance_type).ops.m_step(scatter, nk, counts, means, reg, start=previous)
     weights = nk / (nk.sum() if weight_total is None else weight_total)
     return make_params(weights, means, raw, covariance_type)
 
@@ -146,7 +161,7 @@ def stats_from_resp(X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, np.nda
 def stats_of(X: np.ndarray, resp: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Statistics (K, 1 + D + P) of responsibilities (N, K) centred on `centres` (K, D): R, S1, upper S2."""
     k, d = centres.shape
-    rows, cols = np.triu_indices(d)
+    rows, cols = _upper(d)
     out = np.empty((k, 1 + d + rows.size))
     out[:, 0] = resp.sum(axis=0)
     for j in range(k):

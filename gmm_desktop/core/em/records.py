@@ -71,8 +71,9 @@ class EMResult:
     total_log_likelihood: its sum over the N points. lower_bound / lower_bounds: scikit-learn's
     `lower_bound_` / `lower_bounds_` (per iteration, see `EMStep`). restarts: every restart's
     summary; best_restart indexes the kept one. counts (K,): effective points per component (sum
-    of responsibilities). entropy: -sum_n sum_k r_nk log r_nk >= 0 of the soft responsibilities.
-    bic, aic, icl: lower is better (see `criteria`).
+    of responsibilities). entropy: -sum_n sum_k r_nk log r_nk >= 0 of the soft responsibilities;
+    classification_cost: -sum_n log max_k r_nk >= 0, what the hard (MAP) classification costs, which
+    ICL charges. bic, aic, icl: lower is better (see `criteria`).
     """
 
     params: GaussianParams
@@ -86,6 +87,7 @@ class EMResult:
     n_samples: int
     counts: np.ndarray
     entropy: float
+    classification_cost: float
     mixture: Mixture = field(init=False)
 
     def __post_init__(self) -> None:
@@ -105,7 +107,9 @@ class EMResult:
         return n_parameters(k, d, self.covariance_type)
 
     def _criteria(self) -> dict[str, float]:
-        return criteria(self.total_log_likelihood, self.n_parameters, self.n_samples, entropy=self.entropy)
+        return criteria(
+            self.total_log_likelihood, self.n_parameters, self.n_samples, classification_cost=self.classification_cost
+        )
 
     @property
     def bic(self) -> float:
@@ -119,7 +123,7 @@ class EMResult:
 
     @property
     def icl(self) -> float:
-        """BIC + 2 x entropy of the soft responsibilities (lower is better)."""
+        """BIC - 2 sum_n log max_k r_nk, mclust's ICL (lower is better)."""
         return self._criteria()["icl"]
 
 
@@ -129,21 +133,24 @@ def criteria(
     n_samples: int,
     resp: np.ndarray | None = None,
     *,
-    entropy: float | None = None,
+    classification_cost: float | None = None,
 ) -> dict[str, float]:
     """BIC, AIC and ICL with scikit-learn's sign: LOWER IS BETTER.
 
-    BIC = -2 log L + p ln N; AIC = -2 log L + 2 p; ICL = BIC + 2 EN with EN = -sum_n sum_k r_nk log r_nk
-    the entropy of the *soft* responsibilities r (N, K) (McLachlan & Peel's ICL-BIC; 0 log 0 = 0). Pass
-    `resp`, or the precomputed `entropy` (as `EMResult` does); with neither, ICL equals BIC.
+    BIC = -2 log L + p ln N; AIC = -2 log L + 2 p; ICL = BIC - 2 sum_n log r_{n, map(n)}, the
+    integrated completed likelihood of Biernacki, Celeux & Govaert (2000) with the *hard* (MAP)
+    classification, as mclust's `icl` computes it (in its sign: BIC + 2 sum_i log z_{i, map(i)}).
+    Pass the responsibilities `resp` (N, K), or the precomputed `classification_cost`
+    = -sum_n log max_k r_nk (as `EMResult` does); with neither, ICL equals BIC.
     """
-    if entropy is None:
-        entropy = 0.0
+    if classification_cost is None:
+        classification_cost = 0.0
         if resp is not None:
-            r = np.asarray(resp, dtype=np.float64)
-            entropy = float(-np.sum(r * np.log(np.where(r > 0, r, 1.0))))
+            top = np.max(np.asarray(resp, dtype=np.float64), axis=1)
+            with np.errstate(divide="ignore"):
+                classification_cost = float(-np.sum(np.log(top)))
     bic = -2.0 * total_log_likelihood + n_params * math.log(n_samples)
-    return {"bic": bic, "aic": -2.0 * total_log_likelihood + 2.0 * n_params, "icl": bic + 2.0 * entropy}
+    return {"bic": bic, "aic": -2.0 * total_log_likelihood + 2.0 * n_params, "icl": bic + 2.0 * classification_cost}
 
 
 def responsibilities(X: np.ndarray, params: GaussianParams | EMResult) -> np.ndarray:
@@ -181,6 +188,7 @@ def finish(
         n_samples=n_samples,
         counts=_frozen(stats[:, 0]),
         entropy=max(0.0, -float(sums[1])),
+        classification_cost=max(0.0, -float(sums[2])),
     )
 
 

@@ -1,10 +1,12 @@
 """Session files: everything the user made, saved so that reopening shows exactly what was saved.
 
 A session file (extension `.gmmsession`) is a ZIP archive holding `session.json`, the manifest
-`{"format": "gmm_desktop.session", "version": 1, ...}`, and one uncompressed .npy member per array
+`{"format": "gmm_desktop.session", "version": 2, ...}`, and one uncompressed .npy member per array
 (named after its field, e.g. `data.points.npy`). Arrays and floats read back bit for bit; see
 `session_codec` for the encoding rules. Files are written atomically (the old file survives any
-failure) and the same session always gives the same bytes.
+failure) and the same session always gives the same bytes. Version 2 (mclust's model family, its
+stopping rule and ridge, ICL's hard classification) reads version-1 files: the fields version 2
+added take the values a version-1 file meant (`session_codec.ADDED_FIELDS`).
 
 Data loaded from a file is stored both by reference (path, SHA-256 of the file's bytes, the options
 it was read with) and embedded, so a session opens even when the file has moved; `load_session`
@@ -51,7 +53,7 @@ from gmm_desktop.core.samplers.rwmh import ChainState, SamplerSettings
 from gmm_desktop.core.selection import Candidate
 
 FORMAT = "gmm_desktop.session"
-SESSION_VERSION = 1
+SESSION_VERSION = 2
 EXTENSION = ".gmmsession"
 MANIFEST = "session.json"
 ORIGINS = ("mcmc", "exact", "file", "painted")
@@ -257,7 +259,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     with archive:
         document = _read_manifest(path, archive)
         try:
-            session = decode(document, Session, "", functools.partial(read_array, archive))
+            session = decode(document, Session, "", functools.partial(read_array, archive), document["version"])
         except FieldError as exc:
             raise SessionError(path, exc.reason, exc.field) from None
     if session.data is not None and session.data.source is not None:

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from gmm_desktop.core.em import EMResult, GaussianParams
+from gmm_desktop.core.em import EMResult, EMSettings, GaussianParams
 from gmm_desktop.core.models import covariance_model
 from gmm_desktop.core.samplers.rwmh import ChainState, _restore_rng
 from gmm_desktop.core.selection import Candidate
@@ -48,6 +48,17 @@ _NAN_BITS = struct.unpack("<Q", struct.pack("<d", math.nan))[0]
 _NAN_PAYLOAD = re.compile(r"nan:0x[0-9a-f]{16}")
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same session always gives the same bytes
 _ZIP64_ABOVE = 2**31 - 2**16  # members this large need ZIP64 headers, which must be asked for up front
+
+ADDED_FIELDS: dict[tuple[type, str], tuple[int, Any]] = {
+    (EMSettings, "stopping"): (2, "absolute"),
+    (EMSettings, "reg_scale"): (2, "absolute"),
+    (EMResult, "classification_cost"): (2, math.nan),
+    (Candidate, "warning"): (2, ""),
+}
+"""Fields a session version added: (record, field) -> (version, the value a file older than that
+version means). Version 2 (mclust's model family) added the stopping rule and the ridge's scale (a
+version-1 fit used scikit-learn's absolute ones), the hard classification cost that ICL now uses
+(unknown for a version-1 fit: its ICL reads as not available) and the candidates' warnings."""
 
 PutArray = Callable[[str, np.ndarray], None]
 GetArray = Callable[[str], np.ndarray]
@@ -188,8 +199,9 @@ def _describe_python(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- decode
-def decode(node: Any, hint: Any, path: str, get: GetArray) -> Any:
-    """The value declared as `hint` from its JSON form; arrays come from `get(member)`."""
+def decode(node: Any, hint: Any, path: str, get: GetArray, version: int | None = None) -> Any:
+    """The value declared as `hint` from its JSON form; arrays come from `get(member)`. version: the
+    file's session version (None: the current one), for the fields it predates (`ADDED_FIELDS`)."""
     hint, optional = _split_optional(hint)
     if node is None:
         if optional:
@@ -206,23 +218,27 @@ def decode(node: Any, hint: Any, path: str, get: GetArray) -> Any:
             raise FieldError(path, f"expected a JSON object, got {_describe_json(node)}")
         return node
     if _is_record(hint):
-        return _decode_record(node, hint, path, get)
+        return _decode_record(node, hint, path, get, version)
     if typing.get_origin(hint) is tuple:
         if not isinstance(node, list):
             raise FieldError(path, f"expected a list, got {_describe_json(node)}")
         items = _tuple_items(hint, len(node), path)
-        return tuple(decode(v, item, f"{path}[{i}]", get) for i, (v, item) in enumerate(zip(node, items)))
+        return tuple(decode(v, item, f"{path}[{i}]", get, version) for i, (v, item) in enumerate(zip(node, items)))
     raise TypeError(f"the session format has no rule for {hint!r} (field {path})")
 
 
-def _decode_record(node: Any, record: type, path: str, get: GetArray) -> Any:
+def _decode_record(node: Any, record: type, path: str, get: GetArray, version: int | None) -> Any:
     if not isinstance(node, dict):
         raise FieldError(path, f"expected a JSON object, got {_describe_json(node)}")
     values = {}
     for name in saved_fields(record):
         if name not in node:
-            raise FieldError(_child(path, name), "this field is missing")
-        values[name] = decode(node[name], _hints(record)[name], _child(path, name), get)
+            added, older = ADDED_FIELDS.get((record, name), (None, None))
+            if added is None or version is None or version >= added:
+                raise FieldError(_child(path, name), "this field is missing")
+            values[name] = older
+            continue
+        values[name] = decode(node[name], _hints(record)[name], _child(path, name), get, version)
     try:
         value = record(**values)
         _CHECKS.get(record, lambda _: None)(value)
@@ -289,7 +305,9 @@ def _describe_json(node: Any) -> str:
 def check_covariance_type(value: str) -> None:
     """ValueError unless `value` names a covariance model by its scikit-learn name (as files store it)."""
     if covariance_model(value).name != value:
-        raise ValueError(f"covariance_type must be stored by its scikit-learn name, got {value!r}")
+        raise ValueError(
+            f"covariance_type must be stored by its registry name ({covariance_model(value).name!r}), got {value!r}"
+        )
 
 
 def _check_params(params: GaussianParams) -> None:

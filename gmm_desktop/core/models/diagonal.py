@@ -7,7 +7,7 @@ import numpy as np
 from gmm_desktop.core.models.linalg import ModelOps, diag_embed, sqrt_inverse
 
 
-def _diag_m_step(scatter, nk, counts, means, reg):
+def _diag_m_step(scatter, nk, counts, means, reg, start=None):
     # scikit-learn forms the diagonal as sum r x^2 / nk - means^2, which (with nk = R + 10 eps) leaks
     # means^2 (nk - R) / nk into a nearly empty component; reproduce it so those match too.
     centred = np.diagonal(scatter, axis1=1, axis2=2) / nk[:, None]
@@ -31,7 +31,7 @@ SPHERICAL = ModelOps(
     to_full=lambda cov, k, d: diag_embed(np.repeat(cov[:, None], d, axis=1)),
     kernel=lambda chol, k, d: diag_embed(np.repeat(chol[:, None], d, axis=1)),
     log_det=lambda chol, d: d * np.log(chol),
-    m_step=lambda c, nk, r, means, reg: _diag_m_step(c, nk, r, means, reg).mean(axis=1),
+    m_step=lambda c, nk, r, means, reg, start=None: _diag_m_step(c, nk, r, means, reg).mean(axis=1),
     from_full=lambda covs, w: np.diagonal(covs, axis1=1, axis2=2).mean(axis=1),
     precisions=lambda chol: chol**2,
     cholesky_from_precisions=np.sqrt,

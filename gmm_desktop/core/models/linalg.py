@@ -22,7 +22,7 @@ class ModelOps(NamedTuple):
     to_full: Callable  # (raw covariances, K, D) -> (K, D, D)
     kernel: Callable  # (raw precision Cholesky, K, D) -> (K, D, D) upper triangular
     log_det: Callable  # (raw precision Cholesky, D) -> (K,) or scalar: log det U
-    m_step: Callable  # (scatter (K, D, D), nk, R, means, reg) -> raw covariances
+    m_step: Callable  # (scatter (K, D, D), nk, R, means, reg (D,), start=previous raw) -> raw covariances
     from_full: Callable  # (covariances (K, D, D), weights) -> raw covariances (projection)
     precisions: Callable  # raw precision Cholesky -> raw precisions
     cholesky_from_precisions: Callable  # raw precisions -> raw precision Cholesky (scikit-learn's way)
@@ -35,8 +35,7 @@ def cholesky_upper_inverse(cov: np.ndarray) -> np.ndarray:
         lower = np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise ValueError(COLLAPSE_MESSAGE) from None
-    eye = np.broadcast_to(np.eye(cov.shape[-1]), cov.shape)
-    return np.swapaxes(np.linalg.solve(lower, eye), -1, -2)
+    return np.swapaxes(np.linalg.inv(lower), -1, -2)
 
 
 def sqrt_inverse(cov: np.ndarray) -> np.ndarray:
