@@ -11,6 +11,8 @@ QT_DEBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 
 # A real window on X11 (`make run`).
 XCB_DEBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
             libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxkbcommon-x11-0 libx11-xcb1
+# R and mclust: the baseline of the model-selection benchmark (never a runtime or test dependency).
+R_DEBS := r-base-core r-cran-mclust
 PYTEST_ARGS ?=
 
 .PHONY: run test bench lint format system-deps system-deps-gui clean
@@ -22,6 +24,7 @@ test: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
+	@.ci/ensure-debs $(R_DEBS)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest tests/benchmarks -s -q -o python_files='bench_*.py' -p no:randomly $(PYTEST_ARGS)
 
 lint: $(STAMP)

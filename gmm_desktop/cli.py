@@ -102,6 +102,13 @@ def _add_fit_parser(commands: argparse._SubParsersAction) -> None:
         default=defaults.reg_covar,
         help=f"ridge added to each covariance, times each column's variance (default {defaults.reg_covar:g})",
     )
+    fit.add_argument(
+        "--prior",
+        default=defaults.prior,
+        choices=("none", "conjugate"),
+        help="conjugate: mclust's conjugate prior (priorControl()), MAP estimates that keep small clusters from "
+        "collapsing; for EII VII EEI VEI EVI VVI EEE EEV VEV VVV ('all' means these) (default none)",
+    )
     fit.add_argument("--seed", type=int, default=0, help="random seed of the initialisation")
     fit.add_argument("--out", type=Path, help="write the rows plus `label` and p_1..p_K to this CSV file")
     fit.add_argument("--model-out", type=Path, help="write the chosen model to this JSON file")

@@ -26,7 +26,7 @@ from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 from gmm_desktop.core.samplers import sample_all
 from gmm_desktop.core.samplers.diagnostics import effective_sample_size, split_rhat, to_chains
 from gmm_desktop.core.samplers.rwmh import SamplerSettings
-from gmm_desktop.core.selection import Candidate, best, sweep, sweep_settings
+from gmm_desktop.core.selection import Candidate, best, sweep, sweep_settings, with_prior
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)
 
@@ -158,8 +158,11 @@ def _candidate_record(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidate]) -> dict[str, Any]:
-    """The `fit --json` object; log-likelihoods are totals over the data, criteria lower-is-better."""
+def fit_summary(
+    columns: list[str], chosen: Candidate, candidates: list[Candidate], prior: str = "none"
+) -> dict[str, Any]:
+    """The `fit --json` object; log-likelihoods are totals over the data (the data's, also with a
+    prior), criteria lower-is-better; the model's "prior" is the fit's (`EMSettings.prior`)."""
     result = chosen.result
     mixture = result.mixture
     return {
@@ -172,6 +175,7 @@ def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidat
             "weights": mixture.weights.tolist(),
             "means": mixture.means.tolist(),
             "covariances": mixture.covariances.tolist(),
+            "prior": prior,
         },
         "log_likelihood": result.total_log_likelihood,
         "bic": result.bic,
@@ -186,7 +190,7 @@ def fit_summary(columns: list[str], chosen: Candidate, candidates: list[Candidat
 def run_fit(args: argparse.Namespace) -> int:
     try:
         k_values = parse_components(args.components)
-        types = parse_models(args.covariance)
+        types = with_prior(parse_models(args.covariance), args.prior)
         settings = sweep_settings(
             n_init=args.n_init,
             seed=args.seed,
@@ -194,6 +198,7 @@ def run_fit(args: argparse.Namespace) -> int:
             tol=args.tol,
             max_iter=args.max_iter,
             reg_covar=args.reg_covar,
+            prior=args.prior,
         )
         table = load_csv(args.file)
         columns = _columns(table, args.columns)
@@ -205,7 +210,7 @@ def run_fit(args: argparse.Namespace) -> int:
     if chosen is None:
         reasons = "; ".join(f"K={c.n_components} {c.model_name}: {c.reason}" for c in candidates)
         return _fail("fit", f"every candidate model is degenerate, none is recommended ({reasons})", 1)
-    summary = fit_summary(columns, chosen, candidates)
+    summary = fit_summary(columns, chosen, candidates, args.prior)
     try:
         if args.out is not None:
             probabilities = responsibilities(X, chosen.result)

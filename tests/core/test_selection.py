@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
 from gmm_desktop.core.em import EMSettings, fit
-from gmm_desktop.core.mixture import Mixture, article_demo
+from gmm_desktop.core.mixture import Mixture, article_demo, preset
 from gmm_desktop.core.models import COVARIANCE_TYPES, SKLEARN_TYPES
 from gmm_desktop.core.selection import (
     SelectionSettings,
@@ -245,3 +245,30 @@ def test_the_selection_defaults_are_mclusts_family_with_safe_rules() -> None:
     assert set(SKLEARN_TYPES) <= set(defaults.covariance_types)
     with pytest.raises(ValueError, match="init must be"):
         replace(defaults, init="given")
+
+
+def test_hopeless_fits_are_stopped_and_change_no_choice(monkeypatch) -> None:
+    """A fit heading for a BIC more than 10 above the best so far is stopped early, with a warning;
+    the choice and the sound candidates' BICs are those of the sweep that runs every fit out."""
+    from gmm_desktop.core import selection
+
+    X = preset("Well separated").sample(3000, 0)[0]
+    grid = (range(1, 7), ["full", "EEV", "VVE"])
+    monkeypatch.setattr(selection, "HOPELESS_BUDGET", 0)  # judge after 20 iterations whatever N
+    quick = list(sweep(X, *grid))
+    monkeypatch.setattr(selection, "HOPELESS_MARGIN", math.inf)
+    slow = list(sweep(X, *grid))
+    stopped = [c for c in quick if c.warning.startswith("stopped at iteration")]
+    assert stopped and all(c.bic > best(quick).bic + 10 for c in stopped)
+    assert (best(quick).n_components, best(quick).covariance_type) == (
+        best(slow).n_components,
+        best(slow).covariance_type,
+    )
+    assert best(quick).bic == pytest.approx(best(slow).bic, abs=1e-6)
+    total = sum(r.n_iter for c in quick for r in c.result.restarts)
+    assert total < 0.5 * sum(r.n_iter for c in slow for r in c.result.restarts)
+
+
+def test_small_files_are_never_cut_short() -> None:
+    X = faithful_like(1)
+    assert all(not c.warning.startswith("stopped") for c in sweep(X, range(1, 8), ["full", "VVE", "EII"]))

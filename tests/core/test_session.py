@@ -641,7 +641,7 @@ def test_format_is_pinned() -> None:
         SamplerSettings: "n_steps thin burn_in step_size proposal_cov n_chains seed start batch_steps",
         ChainState: "positions log_density rng_state steps_done n_accepted n_proposed",
         EMSettings: "n_components covariance_type tol reg_covar max_iter n_init init seed bayesian init_params "
-        "init_subsample backend n_threads stopping reg_scale",
+        "init_subsample backend n_threads stopping reg_scale prior",
         Candidate: "n_components covariance_type log_likelihood bic aic icl degenerate reason result warning",
         EMResult: "params log_likelihood lower_bound lower_bounds n_iter converged restarts best_restart n_samples "
         "counts entropy classification_cost",

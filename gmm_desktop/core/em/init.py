@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gmm_desktop.core.em.params import EPS10, GaussianParams, m_step, make_params, stats_from_resp
-from gmm_desktop.core.em.settings import ridge
+from gmm_desktop.core.em.settings import conjugate_prior, ridge
 from gmm_desktop.core.threads import blas_single_thread
 
 if TYPE_CHECKING:
@@ -93,7 +93,8 @@ def initial_params(
 def _from_resp(X: np.ndarray, points: np.ndarray, resp: np.ndarray, settings: EMSettings) -> GaussianParams:
     """Initial parameters: an M-step from responsibilities of `points` (rows of X; the ridge is X's)."""
     stats, centres = stats_from_resp(points, resp)
-    return m_step(stats, centres, ridge(X, settings), settings.covariance_type, weight_total=points.shape[0])
+    reg, prior = ridge(X, settings), conjugate_prior(X, settings)
+    return m_step(stats, centres, reg, settings.covariance_type, weight_total=points.shape[0], prior=prior)
 
 
 def hc_tree_of(X: np.ndarray, seed: int | None) -> HCTree:

@@ -30,7 +30,7 @@ from gmm_desktop.core.em.data_pass import DataPass, check_data
 from gmm_desktop.core.em.init import HCStart, initial_params
 from gmm_desktop.core.em.params import GaussianParams, m_step, make_params, params_from_mixture
 from gmm_desktop.core.em.records import EMResult, EMStep, RestartSummary, finish, make_step
-from gmm_desktop.core.em.settings import EMSettings, converged, ridge
+from gmm_desktop.core.em.settings import EMSettings, aitken_limit, conjugate_prior, converged, ridge
 from gmm_desktop.core.models import covariance_model
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 
 Accept = Callable[[EMResult], str]
+GiveUp = Callable[[int, float, float], bool]
 """Why a restart's result must not be kept, in words ("" to keep it): e.g. `selection.degeneracy`."""
 
 
@@ -49,6 +50,7 @@ def em_steps(
     accept: Accept | None = None,
     tree: HCTree | None = None,
     steps: bool = True,
+    give_up: GiveUp | None = None,
 ) -> Generator[EMStep, None, EMResult]:
     """Yield an `EMStep` per iteration over all restarts; return the `EMResult` (kept restart).
 
@@ -61,6 +63,7 @@ def em_steps(
     and the best restart it accepts is kept (the best of all if it accepts none). tree: the
     hierarchical clustering of X for init="hc", when the caller made it once for many fits.
     steps=False yields nothing and only returns the result (no per-iteration copies: `fit`).
+    give_up: see `run_em`.
     """
     given = settings.init_params if settings.init == "given" else None
     X = check_data(X, settings.n_components, None if given is None else given.n_dims)
@@ -72,7 +75,7 @@ def em_steps(
     initial = None if given is None else params_from_mixture(given, settings.covariance_type)
     if settings.init == "hc":
         initial = HCStart(X, settings, tree)
-    return run_em(X, settings, random_state, initial, accept=accept, steps=steps)
+    return run_em(X, settings, random_state, initial, accept=accept, steps=steps, give_up=give_up)
 
 
 def _resume(
@@ -91,9 +94,16 @@ def _resume(
     return run_em(X, once, random_state, params, step.lower_bound, step.iteration, step.restart)
 
 
-def fit(X: np.ndarray, settings: EMSettings, *, accept: Accept | None = None, tree: HCTree | None = None) -> EMResult:
+def fit(
+    X: np.ndarray,
+    settings: EMSettings,
+    *,
+    accept: Accept | None = None,
+    tree: HCTree | None = None,
+    give_up: GiveUp | None = None,
+) -> EMResult:
     """Run `em_steps` to the end and return the kept restart's result."""
-    return drain(em_steps(X, settings, accept=accept, tree=tree, steps=False))
+    return drain(em_steps(X, settings, accept=accept, tree=tree, steps=False, give_up=give_up))
 
 
 def drain(steps: Generator[EMStep, None, EMResult]) -> EMResult:
@@ -115,6 +125,7 @@ def run_em(
     restart_offset: int = 0,
     accept: Accept | None = None,
     steps: bool = True,
+    give_up: GiveUp | None = None,
 ) -> Generator[EMStep, None, EMResult]:
     """scikit-learn's `fit_predict` loop, step by step. X is already checked (`check_data`).
 
@@ -123,14 +134,15 @@ def run_em(
     The random state is shared across restarts, as scikit-learn shares it. A resumed run passes the
     iteration it stopped at (`start_iteration`, counted against max_iter) and its restart index.
     With `accept`, a restart it rejects is kept only if it rejects every restart. steps=False: yield
-    nothing (see `em_steps`).
+    nothing (see `em_steps`). give_up(iteration, bound, predicted): stop this restart now (not
+    converged), given its mean per-sample bound and Aitken's prediction of where it will end.
     """
     if initial is None:
         initial = partial(initial_params, X, settings)
     elif isinstance(initial, GaussianParams):
         initial = partial(lambda params, _: params, initial)
     data_pass = DataPass(X, settings.backend, settings.n_threads)
-    n_samples, reg = X.shape[0], ridge(X, settings)
+    n_samples, reg, prior = X.shape[0], ridge(X, settings), conjugate_prior(X, settings)
     kept = _Kept(data_pass, accept)
     for restart in range(settings.n_init):
         params = initial(random_state)
@@ -142,10 +154,14 @@ def run_em(
         for iteration in range(first, settings.max_iter + 1):
             stats, sums = data_pass(params)
             lower_bound = float(sums[0]) / n_samples
-            params = m_step(stats, params.means, reg, settings.covariance_type, previous=params.covariances)
+            params = m_step(
+                stats, params.means, reg, settings.covariance_type, previous=params.covariances, prior=prior
+            )
             bounds.append(lower_bound)
             history.append(lower_bound)
             done = converged(settings.stopping, settings.tol, history[-3:], n_samples)
+            if not done and give_up is not None and give_up(iteration, lower_bound, aitken_limit(history[-3:])):
+                break
             if steps:
                 yield make_step(restart + restart_offset, iteration, lower_bound, lower_bound, params, done)
             if done:

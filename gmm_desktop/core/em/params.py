@@ -21,6 +21,7 @@ import numpy as np
 
 from gmm_desktop.core.mixture import Mixture
 from gmm_desktop.core.models import CovarianceModel, covariance_model
+from gmm_desktop.core.models.prior import ConjugatePrior, map_m_step
 
 LOG_2PI = math.log(2.0 * math.pi)
 EPS10 = 10.0 * np.finfo(np.float64).eps
@@ -132,12 +133,14 @@ def m_step(
     covariance_type: str,
     weight_total: float | None = None,
     previous: np.ndarray | None = None,
+    prior: ConjugatePrior | None = None,
 ) -> GaussianParams:
     """New parameters from the statistics of a pass centred on `centres` (K, D), the E-step's means.
 
     reg_covar: the ridge, one number or one per feature (D,) (`settings.ridge`). Weights are
     nk / sum(nk), or nk / weight_total when given (scikit-learn's initialisation uses N). previous:
     the raw covariances entering this iteration, where an iterative M-step starts (EVE, VVE).
+    prior: mclust's conjugate prior (`models.prior`): the MAP M-step instead of the ML one.
     """
     counts, s1, s2 = unpack_stats(stats, centres.shape[1])
     nk = counts + EPS10
@@ -146,9 +149,27 @@ def m_step(
     outer = s1[:, :, None] * delta[:, None, :]
     scatter = s2 - outer - np.swapaxes(outer, 1, 2) + counts[:, None, None] * delta[:, :, None] * delta[:, None, :]
     reg = reg_covar if np.shape(reg_covar) == centres.shape[1:] else np.full(centres.shape[1], float(reg_covar))
-    raw = covariance_model(covariance_type).ops.m_step(scatter, nk, counts, means, reg, start=previous)
+    model = covariance_model(covariance_type)
+    if prior is None:
+        raw = model.ops.m_step(scatter, nk, counts, means, reg, start=previous)
+    else:
+        means, raw = _map_step(model, scatter + nk[:, None, None] * np.diag(reg), nk, means, prior)
     weights = nk / (nk.sum() if weight_total is None else weight_total)
     return make_params(weights, means, raw, covariance_type)
+
+
+def _map_step(model: CovarianceModel, scatter, nk, xbar, prior: ConjugatePrior) -> tuple[np.ndarray, np.ndarray]:
+    """The MAP means and raw covariances. The ridge is already in the scatter (n_k diag(reg), as
+    the constrained models take it): the prior's scale keeps every covariance positive definite on
+    its own, so reg_covar=0 reproduces mclust exactly, and the default 1e-6 changes it negligibly."""
+    means, full = map_m_step(model.mclust_name(*xbar.shape), scatter, nk, xbar, prior)
+    raw_shape = model.raw_shape(*xbar.shape)
+    if raw_shape == full.shape:
+        return means, full
+    if len(raw_shape) == 2 and raw_shape[0] == raw_shape[1] == xbar.shape[1] and model.shared:
+        return means, full[0]
+    diagonals = np.diagonal(full, axis1=1, axis2=2)
+    return means, (diagonals if len(raw_shape) == 2 else diagonals.mean(axis=1))
 
 
 def stats_from_resp(X: np.ndarray, resp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,11 +9,13 @@ import numpy as np
 
 from gmm_desktop.core.em.data_pass import BACKENDS
 from gmm_desktop.core.mixture import Mixture
-from gmm_desktop.core.models import COVARIANCE_TYPES
+from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
+from gmm_desktop.core.models.prior import PRIOR_CHOICES, ConjugatePrior, check_prior_model, default_prior
 
 INIT_METHODS = ("k-means++", "kmeans", "random", "random_from_data", "hc", "given")
 STOPPING_RULES = ("absolute", "relative", "aitken")
 REG_SCALES = ("absolute", "data")
+RIDGE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class EMSettings:
     randomness. bayesian: fit scikit-learn's variational `BayesianGaussianMixture` (Dirichlet
     process prior) instead. backend: "auto" (numba when importable), "numba" or "numpy". n_threads:
     0 lets the fit choose (2 kernel threads for N >= data_pass.PARALLEL_MIN_SAMPLES), else at most that
-    many.
+    many. prior: "none" (maximum likelihood) or "conjugate" (mclust's `priorControl()`: MAP M-steps
+    under the conjugate prior of Fraley & Raftery 2007, hyperparameters from the data; see
+    `models.prior`; for the models mclust has it for, `PRIOR_MODELS`). The reported log-likelihood
+    and BIC stay the data's, as mclust's.
     """
 
     n_components: int = 2
@@ -65,6 +70,7 @@ class EMSettings:
     n_threads: int = 0
     stopping: str = "absolute"
     reg_scale: str = "absolute"
+    prior: str = "none"
 
     def __post_init__(self) -> None:
         _check_int("n_components", self.n_components, 1)
@@ -83,6 +89,11 @@ class EMSettings:
         _check_int("n_threads", self.n_threads, 0)
         _check_choice("stopping", self.stopping, STOPPING_RULES)
         _check_choice("reg_scale", self.reg_scale, REG_SCALES)
+        _check_choice("prior", self.prior, PRIOR_CHOICES)
+        if self.prior != "none":
+            check_prior_model(covariance_model(self.covariance_type).mclust)
+            if self.bayesian:
+                raise ValueError("prior='conjugate' is not available with bayesian=True (it has its own prior)")
         if self.init == "given":
             if not isinstance(self.init_params, Mixture):
                 raise ValueError("init_params must be a Mixture when init='given'")
@@ -97,13 +108,34 @@ class EMSettings:
 
 def ridge(X: np.ndarray, settings: EMSettings) -> np.ndarray:
     """(D,) the ridge each M-step adds to a covariance's diagonal: reg_covar, or reg_covar times each
-    feature's variance (reg_scale="data"; a constant feature borrows the largest variance, or 1)."""
+    feature's variance (reg_scale="data"; a constant feature borrows the largest variance, or 1).
+    The variances are those of every m-th row, about RIDGE_ROWS of them: a sweep asks for the ridge
+    hundreds of times, and a fixed set of rows keeps it exactly proportional to the data's scale."""
     d = X.shape[1]
     if settings.reg_scale == "absolute":
         return np.full(d, float(settings.reg_covar))
-    variances = np.var(X, axis=0)
+    variances = np.var(X[:: max(1, X.shape[0] // RIDGE_ROWS)], axis=0)
     fallback = float(variances.max()) if variances.max() > 0 else 1.0
     return settings.reg_covar * np.where(variances > 0, variances, fallback)
+
+
+def conjugate_prior(X: np.ndarray, settings: EMSettings) -> ConjugatePrior | None:
+    """The prior the M-steps use (None for settings.prior == "none"): mclust's defaults from X."""
+    if settings.prior == "none":
+        return None
+    return default_prior(X, settings.n_components, covariance_model(settings.covariance_type).mclust)
+
+
+def aitken_limit(bounds: list[float]) -> float:
+    """Where the bounds (the newest last) are heading by Aitken's acceleration: the last plus the
+    geometric tail of its steps; +inf while the steps do not shrink (no prediction yet)."""
+    if len(bounds) < 3 or not math.isfinite(bounds[-3]):
+        return math.inf
+    step, before = bounds[-1] - bounds[-2], bounds[-2] - bounds[-3]
+    if step <= 0.0:
+        return bounds[-1]
+    rate = step / before if before > 0 else math.inf
+    return bounds[-1] + step * rate / (1.0 - rate) if 0.0 <= rate < 1.0 else math.inf
 
 
 def converged(rule: str, tol: float, bounds: list[float], n_samples: int) -> bool:

@@ -274,7 +274,15 @@ def _read_manifest(path: Path, archive: zipfile.ZipFile) -> dict[str, Any]:
         text = archive.read(MANIFEST).decode("utf-8")
     except KeyError:
         raise SessionError(path, f"is not a gmm_desktop session (it has no {MANIFEST} manifest)") from None
-    except (OSError, EOFError, NotImplementedError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error) as exc:
+    except (
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        UnicodeDecodeError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:
         raise SessionError(path, f"cannot be read ({exc})", MANIFEST) from None
     try:
         document = json.loads(text)

@@ -52,13 +52,15 @@ _ZIP64_ABOVE = 2**31 - 2**16  # members this large need ZIP64 headers, which mus
 ADDED_FIELDS: dict[tuple[type, str], tuple[int, Any]] = {
     (EMSettings, "stopping"): (2, "absolute"),
     (EMSettings, "reg_scale"): (2, "absolute"),
+    (EMSettings, "prior"): (2, "none"),
     (EMResult, "classification_cost"): (2, math.nan),
     (Candidate, "warning"): (2, ""),
 }
 """Fields a session version added: (record, field) -> (version, the value a file older than that
 version means). Version 2 (mclust's model family) added the stopping rule and the ridge's scale (a
-version-1 fit used scikit-learn's absolute ones), the hard classification cost that ICL now uses
-(unknown for a version-1 fit: its ICL reads as not available) and the candidates' warnings."""
+version-1 fit used scikit-learn's absolute ones), the prior (a version-1 fit had none), the hard
+classification cost that ICL now uses (unknown for a version-1 fit: its ICL reads as not
+available) and the candidates' warnings."""
 
 PutArray = Callable[[str, np.ndarray], None]
 GetArray = Callable[[str], np.ndarray]
@@ -386,7 +388,16 @@ def read_array(archive: zipfile.ZipFile, member: str) -> np.ndarray:
             array = np.lib.format.read_array(handle, allow_pickle=False)
     except KeyError:
         raise FieldError(member, "this array member is missing from the archive") from None
-    except (ValueError, OSError, EOFError, MemoryError, NotImplementedError, zipfile.BadZipFile, zlib.error) as exc:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        MemoryError,
+        NotImplementedError,
+        RuntimeError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:  # RuntimeError: a member flagged encrypted (zipfile wants a password)
         raise FieldError(member, f"is not a readable .npy array ({exc})") from None
     array.setflags(write=False)
     return array
