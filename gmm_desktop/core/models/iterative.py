@@ -128,13 +128,7 @@ def shared_diagonal_shape(values, n, tol, max_iter):
         for j in range(k):
             pooled += values[j] / lam[j]
         shape = pooled / np.exp(np.log(pooled).mean())
-        change, size = 0.0, 0.0
-        for j in range(k):
-            new = (values[j] / shape).sum() / (d * n[j])
-            change = max(change, abs(new - lam[j]))
-            size = max(size, abs(new))
-            lam[j] = new
-        if change <= tol * size:
+        if _new_volumes(lam, (values / shape).sum(axis=1), n, d, tol):
             break
     return shape, lam
 
@@ -154,12 +148,21 @@ def shared_full_shape(W, n, tol, max_iter):
             pooled += W[j] / lam[j]
         shape = pooled / np.linalg.det(pooled) ** (1.0 / d)
         inverse = np.linalg.inv(shape)
-        change, size = 0.0, 0.0
+        traces = np.empty(k)
         for j in range(k):
-            new = (W[j] * inverse.T).sum() / (d * n[j])
-            change = max(change, abs(new - lam[j]))
-            size = max(size, abs(new))
-            lam[j] = new
-        if change <= tol * size:
+            traces[j] = (W[j] * inverse.T).sum()
+        if _new_volumes(lam, traces, n, d, tol):
             break
     return shape, lam
+
+
+@_jit
+def _new_volumes(lam, traces, n, d, tol):
+    """λ_k = traces_k / (d n_k), in place; whether no volume moved by more than `tol` (relative)."""
+    change, size = 0.0, 0.0
+    for j in range(lam.shape[0]):
+        new = traces[j] / (d * n[j])
+        change = max(change, abs(new - lam[j]))
+        size = max(size, abs(new))
+        lam[j] = new
+    return change <= tol * size
