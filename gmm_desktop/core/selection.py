@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gmm_desktop.core.em import EMResult, EMSettings, check_data, fit
+from gmm_desktop.core.em import EMResult, EMSettings, GaussianParams, check_data, fit
+from gmm_desktop.core.em.loop import GiveUp
 from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 from gmm_desktop.core.models.prior import PRIOR_MODELS, check_prior_model
 
@@ -50,6 +51,8 @@ HOPELESS_MARGIN = 10.0
 """A fit heading for a BIC this much above the best so far is stopped: a BIC difference over 10 is
 "very strong" evidence (Kass & Raftery 1995), and over-fitted candidates crawl for thousands of
 iterations towards a BIC they can never make competitive."""
+COLLAPSED_FAR = 1e-2
+"""A fit whose variance ratio fell this far below the degeneracy threshold is stopped (see `judge`)."""
 HOPELESS_AFTER = 20
 """Iterations before a fit may be judged hopeless (Aitken's prediction needs a settled rate)..."""
 HOPELESS_BUDGET = 2_000_000
@@ -78,7 +81,7 @@ class SelectionSettings:
     init: str = "hc"
     tol: float = 1e-6
     max_iter: int = 1000
-    reg_covar: float = 1e-6
+    reg_covar: float = 1e-8
     prior: str = "none"
 
     def __post_init__(self) -> None:
@@ -127,9 +130,9 @@ def with_prior(covariance_types: tuple[str, ...], prior: str) -> tuple[str, ...]
 
 def sweep_settings(**fields: object) -> EMSettings:
     """EMSettings for a sweep: `fields` over the selection's defaults (hc start plus k-means++
-    restarts, relative tol 1e-5, 1000 iterations), with the unit-free rules every sweep uses:
+    restarts, Aitken tol 1e-6, 1000 iterations, ridge 1e-8), with the unit-free rules every sweep uses:
     mclust's relative stopping rule and the ridge scaled by the data."""
-    defaults = {"n_init": 2, "init": "hc", "tol": 1e-6, "max_iter": 1000}
+    defaults = {"n_init": 2, "init": "hc", "tol": 1e-6, "max_iter": 1000, "reg_covar": 1e-8}
     return EMSettings(**{"stopping": "aitken", **defaults, **fields}, reg_scale="data")
 
 
@@ -250,15 +253,20 @@ class _BestSoFar:
             self.bic = min(self.bic, candidate.bic)
         return candidate
 
-    def judge(self, n_samples: int, n_parameters: int) -> Callable[[int, float, float], bool]:
+    def judge(self, n_samples: int, n_parameters: int, collapsed: Callable[[np.ndarray], bool]) -> GiveUp:
+        """The test that stops a fit: hopeless (see the class), or, checked every 10 iterations,
+        collapsed far past the degeneracy threshold (it would be rejected anyway, and a collapse
+        the ridge holds off can crawl for a thousand iterations)."""
         penalty = n_parameters * math.log(n_samples)
         after = max(HOPELESS_AFTER, math.ceil(HOPELESS_BUDGET / n_samples))
 
-        def hopeless(iteration: int, bound: float, predicted: float) -> bool:
+        def stop(iteration: int, bound: float, predicted: float, params: GaussianParams) -> bool:
+            if iteration % 10 == 0 and collapsed(params.full_covariances()):
+                return True
             heading = -2.0 * n_samples * predicted + penalty
             return iteration >= after and heading > self.bic + HOPELESS_MARGIN
 
-        return hopeless
+        return stop
 
 
 def _candidate(
@@ -272,7 +280,8 @@ def _candidate(
 ) -> Candidate:
     k, covariance_type = settings.n_components, settings.covariance_type
     test = partial(degeneracy, data_cov=scale, collapse_ratio=collapse_ratio)
-    give_up = bar.judge(X.shape[0], covariance_model(covariance_type).n_parameters(k, X.shape[1]))
+    collapsed = partial(_collapsed, lower=np.linalg.cholesky(scale), ratio=collapse_ratio * COLLAPSED_FAR)
+    give_up = bar.judge(X.shape[0], covariance_model(covariance_type).n_parameters(k, X.shape[1]), collapsed)
     try:
         result = fit(X, settings, accept=test, tree=tree, give_up=give_up)
     except ValueError as error:
@@ -290,9 +299,15 @@ def _candidate(
             bool(reason),
             reason,
             result,
-            few_points_warning(result) or _stopped_warning(result, settings),
+            few_points_warning(result) or ("" if reason else _stopped_warning(result, settings)),
         )
     )
+
+
+def _collapsed(covariances: np.ndarray, lower: np.ndarray, ratio: float) -> bool:
+    """Whether some component's variance in some direction is below `ratio` x the data's there."""
+    whitened = np.linalg.solve(lower, np.linalg.solve(lower, covariances).transpose(0, 2, 1))
+    return bool(np.linalg.eigvalsh(0.5 * (whitened + whitened.transpose(0, 2, 1)))[:, 0].min() < ratio)
 
 
 def _stopped_warning(result: EMResult, settings: EMSettings) -> str:

@@ -272,3 +272,12 @@ def test_hopeless_fits_are_stopped_and_change_no_choice(monkeypatch) -> None:
 def test_small_files_are_never_cut_short() -> None:
     X = faithful_like(1)
     assert all(not c.warning.startswith("stopped") for c in sweep(X, range(1, 8), ["full", "VVE", "EII"]))
+
+
+def test_a_collapsing_fit_is_stopped_once_it_has_collapsed() -> None:
+    """A component crawling onto tied values is rejected anyway: EM stops at the next check (every
+    10 iterations) after its variance fell 100 times below the threshold, not after 1000."""
+    (candidate,) = sweep(faithful_like(), [7], ["diag"], sweep_settings(init="k-means++", n_init=1, seed=1))
+    assert candidate.degenerate and "collapsed onto tied values" in candidate.reason
+    (restart,) = candidate.result.restarts
+    assert not restart.converged and restart.n_iter % 10 == 0 and restart.n_iter < 1000

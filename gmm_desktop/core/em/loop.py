@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 
 Accept = Callable[[EMResult], str]
-GiveUp = Callable[[int, float, float], bool]
+GiveUp = Callable[[int, float, float, GaussianParams], bool]
 """Why a restart's result must not be kept, in words ("" to keep it): e.g. `selection.degeneracy`."""
 
 
@@ -134,8 +134,9 @@ def run_em(
     The random state is shared across restarts, as scikit-learn shares it. A resumed run passes the
     iteration it stopped at (`start_iteration`, counted against max_iter) and its restart index.
     With `accept`, a restart it rejects is kept only if it rejects every restart. steps=False: yield
-    nothing (see `em_steps`). give_up(iteration, bound, predicted): stop this restart now (not
-    converged), given its mean per-sample bound and Aitken's prediction of where it will end.
+    nothing (see `em_steps`). give_up(iteration, bound, predicted, params): stop this restart now
+    (not converged), given its mean per-sample bound, Aitken's prediction of where it will end and
+    its parameters.
     """
     if initial is None:
         initial = partial(initial_params, X, settings)
@@ -160,7 +161,7 @@ def run_em(
             bounds.append(lower_bound)
             history.append(lower_bound)
             done = converged(settings.stopping, settings.tol, history[-3:], n_samples)
-            if not done and give_up is not None and give_up(iteration, lower_bound, aitken_limit(history[-3:])):
+            if not done and give_up is not None and give_up(iteration, lower_bound, aitken_limit(history[-3:]), params):
                 break
             if steps:
                 yield make_step(restart + restart_offset, iteration, lower_bound, lower_bound, params, done)
