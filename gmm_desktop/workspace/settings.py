@@ -106,6 +106,8 @@ SAVED: dict[str, tuple[tuple[str, Saved], ...]] = {
         ("fit", Saved("tol", "tol", read=_float)),
         ("fit", Saved("max_iter", "max_iter", read=_int)),
         ("fit", Saved("reg_covar", "reg_covar", read=_float)),
+        ("fit", Saved("stopping", "stopping")),
+        ("fit", Saved("reg_scale", "reg_scale")),
         ("fit", Saved("seed", "seed", _seed_text, _seed)),
         ("fit", Saved("bayesian", "bayesian", read=_bool)),
     ),
@@ -115,6 +117,10 @@ SAVED: dict[str, tuple[tuple[str, Saved], ...]] = {
         ("selection", Saved("criterion", "criterion")),
         ("selection", Saved("n_init", "n_init", read=_int)),
         ("selection", Saved("seed", "seed", _seed_text, _seed)),
+        ("selection", Saved("init", "init")),
+        ("selection", Saved("tol", "tol", read=_float)),
+        ("selection", Saved("max_iter", "max_iter", read=_int)),
+        ("selection", Saved("reg_covar", "reg_covar", read=_float)),
     ),
     "brush": (
         ("paint", Saved("radius", "radius", read=_float)),
@@ -122,7 +128,9 @@ SAVED: dict[str, tuple[tuple[str, Saved], ...]] = {
     ),
 }
 """What each kind saves, under which key of which section. Fields that are not one value per key
-(the selection's covariance types, the brush's class) are saved by `to_saved` / `from_saved` below."""
+(the selection's covariance models, the brush's class) are saved by `to_saved` / `from_saved` below:
+one tick per model of the registry, `type_<name>` (type_full ... type_VVE); a file written when
+there were four models lacks the others' keys, and those keep the default (ticked)."""
 
 
 def section_of(kind: str) -> str:

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from helpers import cell, click, wait_idle
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 
 from gmm_desktop.core.compare import compare
+from gmm_desktop.core.models import COVARIANCE_TYPES, MODELS
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import VALUE_ROLE, FitParamsModel
@@ -180,9 +182,9 @@ def test_bayesian_fit_cannot_step(panel, state, qtbot):
 
 
 def test_fields_explain_themselves_and_persist(panel, state, tmp_path):
-    tips = [panel.covariance_combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(4)]
-    for tip, mclust in zip(tips, ("VVV", "EEE", "VVI", "VII")):
-        assert mclust in tip
+    combo = panel.covariance_combo
+    for name, mclust in (("full", "VVV"), ("tied", "EEE"), ("diag", "VVI"), ("spherical", "VII"), ("EEV", "EEV")):
+        assert mclust in combo.itemData(combo.findData(name), Qt.ItemDataRole.ToolTipRole)
     for field in (panel.k_spin, panel.init_combo, panel.n_init_spin, panel.tol_spin, panel.max_iter_spin):
         assert field.toolTip().endswith(".")
     settings = QSettings(str(tmp_path / "fit.ini"), QSettings.Format.IniFormat)
@@ -191,6 +193,8 @@ def test_fields_explain_themselves_and_persist(panel, state, tmp_path):
     panel.init_combo.setCurrentIndex(panel.init_combo.findData("random_from_data"))
     panel.tol_spin.setValue(1e-5)
     panel.reg_covar_spin.setValue(1e-4)
+    panel.stopping_combo.setCurrentIndex(panel.stopping_combo.findData("relative"))
+    panel.reg_scale_combo.setCurrentIndex(panel.reg_scale_combo.findData("data"))
     panel.bayesian_check.setChecked(True)
     panel.save_settings(settings)
     other = FitPanel(state)
@@ -199,6 +203,7 @@ def test_fields_explain_themselves_and_persist(panel, state, tmp_path):
         restored = other.em_settings()
         assert (restored.n_components, restored.covariance_type, restored.init) == (4, "diag", "random_from_data")
         assert restored.tol == pytest.approx(1e-5) and restored.reg_covar == pytest.approx(1e-4)
+        assert (restored.stopping, restored.reg_scale) == ("relative", "data")
         assert restored.bayesian
     finally:
         dispose(other)
@@ -243,3 +248,44 @@ def test_trace_range_leaves_a_far_first_iteration_off_the_scale():
     assert trace_y_range((-3.5, -3.3)) is None
     low, high = trace_y_range((-2.40970369061438, -2.40970369061439, -2.40970369061438))  # flat: converged
     assert high - low == pytest.approx(2 * 2.40970369061438e-3) and low < -2.4097036906 < high
+
+
+def test_every_covariance_model_is_offered_by_family(panel):
+    combo = panel.covariance_combo
+    offered = [combo.itemData(i) for i in range(combo.count()) if combo.itemData(i) is not None]
+    assert tuple(offered) == COVARIANCE_TYPES
+    headings = [i for i in range(combo.count()) if combo.itemData(i) is None]
+    assert [combo.itemText(i) for i in headings] == ["Spherical", "Diagonal", "Ellipsoidal"]
+    for i in headings:  # a heading cannot be chosen, by click or by key
+        assert not combo.model().flags(combo.model().index(i, 0)) & Qt.ItemFlag.ItemIsEnabled
+    for name, model in MODELS.items():
+        index = combo.findData(name)
+        assert combo.itemText(index) == model.label
+        assert combo.itemData(index, Qt.ItemDataRole.ToolTipRole) == model.description
+    combo.setCurrentIndex(combo.findData("spherical"))
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == "EEI"  # over the "Diagonal" heading
+    assert panel.init_combo.findData("hc") >= 0
+
+
+def test_an_eev_fit_started_by_hierarchical_clustering_with_mclusts_rules(panel, state, qtbot):
+    state.sample_exact(400, 0)
+    panel.flush()
+    panel.covariance_combo.setCurrentIndex(panel.covariance_combo.findData("EEV"))
+    panel.init_combo.setCurrentIndex(panel.init_combo.findData("hc"))
+    panel.stopping_combo.setCurrentIndex(panel.stopping_combo.findData("relative"))
+    panel.reg_scale_combo.setCurrentIndex(panel.reg_scale_combo.findData("data"))
+    panel.tol_spin.setValue(1e-5)
+    click(qtbot, panel.fit_button)
+    wait_idle(qtbot, state, "fit", TIMEOUT)
+    panel.flush()
+    settings = state.fit.settings
+    assert (settings.covariance_type, settings.init, settings.stopping, settings.reg_scale) == (
+        "EEV",
+        "hc",
+        "relative",
+        "data",
+    )
+    assert state.fit.result.covariance_type == "EEV" and state.fit.result.converged
+    assert panel.status_label.text().startswith("converged") and panel.params_model.rowCount() == 2

@@ -6,10 +6,13 @@ from helpers import cell, click, wait_idle
 from PySide6.QtCore import QSettings, Qt
 
 from gmm_desktop.core.em import EMSettings
+from gmm_desktop.core.models import COVARIANCE_TYPES
 from gmm_desktop.core.selection import best, sweep
 from gmm_desktop.gui.app.application import dispose
 from gmm_desktop.gui.models.candidates_model import VALUE_ROLE, CandidatesModel
-from gmm_desktop.gui.panels.selection_panel import SIGN_NOTE, SelectionPanel, degenerate_positions, scale_range
+from gmm_desktop.gui.panels.bic_plot import degenerate_positions, scale_range
+from gmm_desktop.gui.panels.selection_panel import SIGN_NOTE, SelectionPanel
+from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.workspace.data import Dataset
 
 TIMEOUT = 60_000
@@ -45,17 +48,19 @@ def test_k_1_to_3_full_finds_two_and_uses_it(panel, state, qtbot):
     assert [cell(panel.table, row, 0) for row in range(3)] == ["1", "2", "3"]
     chosen = state.best_candidate("bic")
     assert chosen.n_components == 2
-    assert panel.best_label.text().startswith("Best by BIC: K = 2, full (VVV), BIC ")
+    assert panel.best_label.text().startswith("Best by BIC: K = 2, VVV (full), BIC ")
+    assert [cell(panel.table, row, 1) for row in range(3)] == ["XXX (full)", "VVV (full)", "VVV (full)"]
     assert cell(panel.table, 1, STATUS) == "best"
     assert cell(panel.table, 1, 0, Qt.ItemDataRole.BackgroundRole) is not None
     assert cell(panel.table, 1, 3) == f"{chosen.bic:,.1f}"
     # the curve of "full" is the BIC of each K; the best is marked
-    xs, ys = panel.curves["full"].getData()
+    xs, ys = panel.bic_plot.curves["full"].getData()
     np.testing.assert_array_equal(xs, [1, 2, 3])
     np.testing.assert_allclose(ys, [c.bic for c in candidates])
-    assert list(panel.best_marker.getData()[0]) == [2]
-    for name in ("tied", "diag", "spherical"):
-        assert len(panel.curves[name].getData()[0] or []) == 0
+    assert list(panel.bic_plot.best_marker.getData()[0]) == [2]
+    for name in ("tied", "diag", "spherical", "EEV"):
+        assert len(panel.bic_plot.curves[name].getData()[0] or []) == 0
+    assert panel.bic_plot.key.shown() == ("full",) and panel.bic_plot.key.entries["full"].text() == "VVV"
     # no row selected: "Use this model" takes the best
     click(qtbot, panel.use_button)
     assert state.fit.result is chosen.result
@@ -66,8 +71,8 @@ def test_the_selected_row_is_the_one_used(panel, state, qtbot):
     state.sample_exact(600, 1)
     run(panel, state, qtbot, 1, 3, types=("full", "diag"))
     assert panel.model.rowCount() == 6
-    panel.table.selectRow(5)  # K = 3, diag (sorted by K, then the sweep's order)
-    assert (cell(panel.table, 5, 0), cell(panel.table, 5, 1)) == ("3", "diag")
+    panel.table.selectRow(4)  # K = 3, diag (sorted by K, then the registry's order: diag before full)
+    assert (cell(panel.table, 4, 0), cell(panel.table, 4, 1)) == ("3", "VVI (diag)")
     click(qtbot, panel.use_button)
     assert state.fit.mixture.n_components == 3
     assert state.fit.settings.covariance_type == "diag"
@@ -88,8 +93,8 @@ def test_degenerate_candidates_are_marked_explained_and_never_best(panel, state,
     assert panel.state.best_candidate("bic").n_components == 1
     assert "K = 1" in panel.best_label.text()
     # drawn as hollow red markers, not on the line
-    assert sorted(panel.degenerate_markers.getData()[0]) == sorted(c.n_components for c in degenerate)
-    ys = panel.curves["full"].getData()[1]
+    assert sorted(panel.bic_plot.degenerate_markers.getData()[0]) == sorted(c.n_components for c in degenerate)
+    ys = panel.bic_plot.curves["full"].getData()[1]
     assert np.isnan(ys[1:]).all() and np.isfinite(ys[0])
 
 
@@ -101,9 +106,9 @@ def test_changing_the_criterion_rescores_without_a_new_run(panel, state, qtbot):
     assert not state.jobs.is_running("selection")
     chosen = best(state.candidates, "aic")
     assert panel.best_label.text().startswith(f"Best by AIC: K = {chosen.n_components}")
-    np.testing.assert_allclose(panel.curves["full"].getData()[1], [c.aic for c in state.candidates])
+    np.testing.assert_allclose(panel.bic_plot.curves["full"].getData()[1], [c.aic for c in state.candidates])
     assert panel.model.headerData(4, Qt.Orientation.Horizontal, Qt.ItemDataRole.FontRole).bold()
-    assert "lower is better" in panel.plot.getPlotItem().getAxis("left").labelText
+    assert "lower is better" in panel.bic_plot.plot.getPlotItem().getAxis("left").labelText
 
 
 def test_bad_requests_are_messages(panel, state, qtbot):
@@ -116,7 +121,7 @@ def test_bad_requests_are_messages(panel, state, qtbot):
     for check in panel.type_checks.values():
         check.setChecked(False)
     click(qtbot, panel.run_button)
-    assert "at least one covariance type" in panel.message.text()
+    assert "at least one covariance model" in panel.message.text()
     assert not state.jobs.is_running("selection") and state.candidates == ()
     assert not panel.use_button.isEnabled()
 
@@ -147,16 +152,27 @@ def test_settings_round_trip(panel, state, tmp_path):
     panel.k_min_spin.setValue(2)
     panel.k_max_spin.setValue(9)
     panel.type_checks["tied"].setChecked(False)
+    panel.type_checks["EEV"].setChecked(False)
     panel.criterion_combo.setCurrentIndex(panel.criterion_combo.findData("icl"))
+    panel.init_combo.setCurrentIndex(panel.init_combo.findData("random_from_data"))
+    panel.tol_spin.setValue(1e-4)
+    panel.max_iter_spin.setValue(250)
+    panel.reg_covar_spin.setValue(1e-3)
     panel.save_settings(settings)
-    other = SelectionPanel(state)
+    fresh = AppState()  # nothing of the first panel's state: only the file carries the settings
+    other = SelectionPanel(fresh)
     try:
         other.restore_settings(settings)
         assert (other.k_min_spin.value(), other.k_max_spin.value()) == (2, 9)
-        assert other.covariance_types() == ("full", "diag", "spherical")
+        assert other.covariance_types() == tuple(t for t in COVARIANCE_TYPES if t not in ("tied", "EEV"))
         assert other.criterion() == "icl"
+        restored = other.form.read()
+        assert (restored.init, restored.max_iter) == ("random_from_data", 250)
+        assert restored.tol == pytest.approx(1e-4) and restored.reg_covar == pytest.approx(1e-3)
+        assert fresh.settings.selection == restored
     finally:
         dispose(other)
+        assert fresh.shutdown()
 
 
 def test_candidates_model_passes_the_model_tester(qtmodeltester):
@@ -185,7 +201,7 @@ def test_the_table_fits_the_dock_and_tooltips_keep_every_criterion(panel, state,
     table = panel.table
     assert not table.horizontalScrollBar().isVisible()  # 380 px: no sideways scrolling
     shown = [panel.model.headerData(c, Qt.Orientation.Horizontal) for c in range(7) if not table.isColumnHidden(c)]
-    assert shown == ["K", "type", "log-lik", "BIC", "status"]
+    assert shown == ["K", "model", "log-lik", "BIC", "status"]
     candidate = panel.model.candidate(0)
     tip = cell(panel.model, 0, 2, Qt.ItemDataRole.ToolTipRole)
     assert f"AIC {candidate.aic:,.1f}" in tip and f"ICL {candidate.icl:,.1f}" in tip

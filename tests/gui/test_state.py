@@ -91,7 +91,9 @@ def test_selection_streams_candidates_and_use_this_model(state, qtbot):
     state.start_selection(SelectionSettings(1, 3, ("full", "diag"), "bic", seed=0))
     wait_idle(qtbot, state, "selection", TIMEOUT)
     assert [(c.n_components, c.covariance_type) for c in state.candidates] == [
-        (k, t) for k in (1, 2, 3) for t in ("full", "diag")
+        (k, t)
+        for k in (1, 2, 3)
+        for t in ("diag", "full")  # the registry's (mclust's) order
     ]
     chosen = state.best_candidate()
     assert (chosen.n_components, chosen.covariance_type) == (2, "full")

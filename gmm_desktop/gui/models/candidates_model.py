@@ -1,9 +1,14 @@
-"""Table of model-selection candidates: K, covariance type, log-likelihood, BIC, AIC, ICL, status.
+"""Table of model-selection candidates: K, model, log-likelihood, BIC, AIC, ICL, status.
 
+The model is named as mclust prints it (`Candidate.model_name`: EEV, or XXX for one ellipsoidal
+component, E or V in one dimension), with scikit-learn's name in brackets for the four it has.
 Criteria follow scikit-learn's sign (lower is better). The best candidate (chosen by the panel
 through the core's `best`, never a degenerate one) is bold on a green background; degenerate rows
-are red and their tooltip says why in words. `VALUE_ROLE` gives sortable raw values (numbers, with
-failed fits' infinite criteria last), so a QSortFilterProxyModel can sort every column correctly.
+are red and their tooltip says why in words; a candidate with a caution (`Candidate.warning`, e.g. a
+component with fewer effective points than parameters) keeps its status with a ⚠ and the caution in
+its tooltip. `VALUE_ROLE` gives sortable raw values (numbers, with failed fits' infinite criteria
+last; K then the registry's order for the K column, the registry's order then K for the model
+column), so a QSortFilterProxyModel sorts every column correctly and ties never reorder at random.
 """
 
 from __future__ import annotations
@@ -13,29 +18,53 @@ import math
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from gmm_desktop.core.models import MODELS
+from gmm_desktop.core.models import MODELS, CovarianceModel
 from gmm_desktop.core.selection import Candidate
 
 VALUE_ROLE = Qt.ItemDataRole.UserRole
 _Index = QModelIndex | QPersistentModelIndex
 
-COLUMNS = ("K", "type", "log-lik", "BIC", "AIC", "ICL", "status")
+COLUMNS = ("K", "model", "log-lik", "BIC", "AIC", "ICL", "status")
+MODEL_COLUMN, LOG_LIK_COLUMN, STATUS_COLUMN = 1, 2, 6
 CRITERION_COLUMN = {"bic": 3, "aic": 4, "icl": 5}
+WARNING_MARK = "⚠"
 HEADER_TIPS = (
     "Number of components.",
-    "Covariance type: " + ", ".join(f"{m.name} = mclust {m.mclust}" for m in MODELS.values()) + ".",
+    "The covariance model by mclust's name (XXX, XXI, XII for one component; E, V in one dimension), "
+    "with scikit-learn's name in brackets: "
+    + ", ".join(f"{m.mclust} = {m.name}" for m in MODELS.values() if m.name != m.mclust)
+    + ".",
     "Mean log-likelihood per point of the fitted model (higher fits the data more closely).",
     "Bayesian information criterion, -2 log L + p ln N: lower is better (mclust shows the negative).",
     "Akaike information criterion, -2 log L + 2 p: lower is better.",
-    "Integrated completed likelihood, BIC + 2 × entropy of the assignments: lower is better.",
-    "best: lowest criterion among usable fits; degenerate: a component collapsed (hover for why).",
+    "Integrated completed likelihood, BIC + 2 × entropy of the hard assignments (mclust's): lower is better.",
+    f"best: lowest criterion among usable fits; degenerate: a component collapsed (hover for why); "
+    f"{WARNING_MARK}: a caution, such as a component with fewer points than parameters (hover for it).",
 )
 BEST_BRUSH = QBrush(QColor(200, 235, 200))
 DEGENERATE_BRUSH = QBrush(QColor(176, 0, 32))
+WARNING_BRUSH = QBrush(QColor(150, 95, 0))
+_ORDER = {name: index for index, name in enumerate(MODELS)}
+
+
+def model_text(model: CovarianceModel, name: str | None = None) -> str:
+    """How the window names a model: mclust's `name` (by default the model's three letters), with
+    scikit-learn's name in brackets where it has one ("VVV (full)", "XXX (full)", "EEV")."""
+    shown = name or model.mclust
+    return shown if model.name == model.mclust else f"{shown} ({model.name})"
+
+
+def candidate_text(candidate: Candidate) -> str:
+    """The candidate's model as the table and the best line name it (a failed fit, which has no
+    dimension to name it by, by the model's three letters)."""
+    model = MODELS.get(candidate.covariance_type)
+    if model is None:
+        return candidate.covariance_type
+    return model_text(model, candidate.model_name if candidate.result is not None else None)
 
 
 class CandidatesModel(QAbstractTableModel):
-    """Rows in the order the sweep produced them (K outer, covariance type inner)."""
+    """Rows in the order the sweep produced them (K outer, the registry's order of models inner)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -100,22 +129,16 @@ class CandidatesModel(QAbstractTableModel):
         if role == VALUE_ROLE:
             return self._value(candidate, column, is_best)
         if role == Qt.ItemDataRole.ToolTipRole:
-            scores = f"BIC {candidate.bic:,.1f} · AIC {candidate.aic:,.1f} · ICL {candidate.icl:,.1f}"
-            if candidate.degenerate:
-                return f"Degenerate: {candidate.reason}. Never recommended.\n{scores}"
-            if is_best:
-                return f"Best by {self._criterion.upper()} (lower is better).\n{scores}"
-            if column == 1:
-                model = MODELS.get(candidate.covariance_type)
-                return f"{candidate.covariance_type} = mclust {model.mclust if model else '?'}"
-            return scores
+            return self._tooltip(candidate, column, is_best)
         if role == Qt.ItemDataRole.BackgroundRole and is_best:
             return BEST_BRUSH
         if role == Qt.ItemDataRole.ForegroundRole and candidate.degenerate:
             return DEGENERATE_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and candidate.warning and column == STATUS_COLUMN:
+            return WARNING_BRUSH
         if role == Qt.ItemDataRole.FontRole and is_best:
             return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole and 0 < column < len(COLUMNS) - 1 and column != 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and MODEL_COLUMN < column < STATUS_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -134,6 +157,26 @@ class CandidatesModel(QAbstractTableModel):
             return self._bold
         return None
 
+    def _tooltip(self, candidate: Candidate, column: int, is_best: bool) -> str:
+        scores = (
+            f"log-lik {candidate.log_likelihood:.4f} per point · BIC {candidate.bic:,.1f} · "
+            f"AIC {candidate.aic:,.1f} · ICL {candidate.icl:,.1f}"
+        )
+        lines = [scores]
+        model = MODELS.get(candidate.covariance_type)
+        if column == MODEL_COLUMN and model is not None:
+            lines.insert(0, f"{model.label}: {model.description}")
+            if candidate.result is not None and candidate.model_name != model.mclust:
+                k = candidate.n_components
+                lines.insert(1, f"mclust calls {model.mclust} {candidate.model_name} here (K = {k}).")
+        if candidate.degenerate:
+            lines.insert(0, f"Degenerate: {candidate.reason}. Never recommended.")
+        elif is_best:
+            lines.insert(0, f"Best by {self._criterion.upper()} (lower is better).")
+        if candidate.warning:
+            lines.append(f"{WARNING_MARK} Caution: {candidate.warning}; its estimates are uncertain (not rejected).")
+        return "\n".join(lines)
+
     @staticmethod
     def _status(candidate: Candidate, is_best: bool) -> str:
         if candidate.degenerate:
@@ -143,23 +186,24 @@ class CandidatesModel(QAbstractTableModel):
     def _text(self, candidate: Candidate, column: int, is_best: bool) -> str:
         if column == 0:
             return str(candidate.n_components)
-        if column == 1:
-            return candidate.covariance_type
-        if column == 2:
+        if column == MODEL_COLUMN:
+            return candidate_text(candidate)
+        if column == LOG_LIK_COLUMN:
             return f"{candidate.log_likelihood:.4f}" if math.isfinite(candidate.log_likelihood) else "—"
-        if column == 6:
-            return self._status(candidate, is_best)
+        if column == STATUS_COLUMN:
+            status = self._status(candidate, is_best)
+            return f"{status} {WARNING_MARK}" if candidate.warning and not candidate.degenerate else status
         value = (candidate.bic, candidate.aic, candidate.icl)[column - 3]
         return f"{value:,.1f}" if math.isfinite(value) else "—"
 
     def _value(self, candidate: Candidate, column: int, is_best: bool) -> object:
-        if column == 0:
-            return candidate.n_components
-        if column == 1:
-            order = tuple(MODELS)
-            return order.index(candidate.covariance_type) if candidate.covariance_type in MODELS else len(order)
-        if column == 2:
+        order = _ORDER.get(candidate.covariance_type, len(_ORDER))
+        if column == 0:  # K, then the registry's order: ties never depend on the order rows came in
+            return candidate.n_components * 1000 + order
+        if column == MODEL_COLUMN:
+            return order * 1000 + candidate.n_components
+        if column == LOG_LIK_COLUMN:
             return candidate.log_likelihood if math.isfinite(candidate.log_likelihood) else -math.inf
-        if column == 6:
+        if column == STATUS_COLUMN:
             return ("best", "ok", "degenerate", "failed").index(self._status(candidate, is_best))
         return (candidate.bic, candidate.aic, candidate.icl)[column - 3]

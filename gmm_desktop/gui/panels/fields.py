@@ -10,14 +10,15 @@ refuses stays in its widget and is reported when the user starts the job (`Form.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QSignalBlocker, SignalInstance
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 from gmm_desktop.gui.panels.forms import SeedEdit, select_data
+from gmm_desktop.gui.panels.model_choices import ModelChecks
 from gmm_desktop.gui.state.app_state import AppState
 
 
@@ -52,20 +53,9 @@ def seed(attribute: str, widget: SeedEdit) -> Field:
     return Field(attribute, widget.seed, widget.set_seed, (widget.textChanged,), (widget,))
 
 
-def choices(attribute: str, boxes: Mapping[str, QCheckBox]) -> Field:
-    """A tuple of the values whose box is ticked, in the boxes' order."""
-
-    def write(values: Sequence[str]) -> None:
-        for value, box in boxes.items():
-            box.setChecked(value in values)
-
-    return Field(
-        attribute,
-        lambda: tuple(value for value, box in boxes.items() if box.isChecked()),
-        write,
-        tuple(box.toggled for box in boxes.values()),
-        tuple(boxes.values()),
-    )
+def ticks(attribute: str, widget: ModelChecks) -> Field:
+    """A tuple of the models ticked, in the registry's order; a preset is one edit."""
+    return Field(attribute, widget.values, widget.set_values, (widget.changed,), (widget,))
 
 
 class Form(QObject):

@@ -12,25 +12,28 @@ import numpy as np
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from gmm_desktop.core.em import EMSettings
-from gmm_desktop.core.models import MODELS
+from gmm_desktop.core.em.settings import REG_SCALES, STOPPING_RULES
 from gmm_desktop.gui.models.comparison_model import ComparisonModel
 from gmm_desktop.gui.models.fit_params_model import FitParamsModel
 from gmm_desktop.gui.panels import fields
 from gmm_desktop.gui.panels.fields import Form
 from gmm_desktop.gui.panels.forms import (
     DockTable,
-    FieldGrid,
     ScientificSpinBox,
     SeedEdit,
     button_row,
     check_box,
     choice_combo,
+    compact,
+    compact_box,
     fmt_count,
     int_spin,
     make_plot,
     note_label,
+    side_by_side,
 )
 from gmm_desktop.gui.panels.job_panel import JobPanel, action_button, command
+from gmm_desktop.gui.panels.model_choices import INIT_CHOICES, model_combo
 from gmm_desktop.gui.state.app_state import AppState
 from gmm_desktop.workspace.data import Dataset
 from gmm_desktop.workspace.derived import ARI_LIMIT
@@ -38,14 +41,32 @@ from gmm_desktop.workspace.results import FitComparison, FitState
 
 TRACE_DOTS = 100
 """Above this many iterations the trace is a plain line."""
-INIT_CHOICES = (
-    ("k-means++", "k-means++", "Means seeded far apart (scikit-learn's k-means++ seeding), then EM."),
-    ("k-means", "kmeans", "Start from the clusters of one k-means run."),
-    ("random", "random", "Start from random responsibilities for every point."),
-    ("random points", "random_from_data", "Start with K randomly chosen points as the means."),
-)
-COVARIANCE_CHOICES = tuple((model.label, model.name, model.description) for model in MODELS.values())
-"""(label, scikit-learn covariance_type, tooltip) in the registry's order; mclust names for R users."""
+_STOPPING_WORDS = {
+    "absolute": ("per point", "Stop when the log-likelihood per point changes by less than Tolerance: scikit-learn's."),
+    "relative": (
+        "relative",
+        "Stop when the total log-likelihood L changes by less than Tolerance × (1 + |L|): mclust's.",
+    ),
+    "aitken": ("Aitken", "Stop when the gain still to come (Aitken's estimate) is below Tolerance per point."),
+}
+_RIDGE_WORDS = {
+    "absolute": ("absolute", "The ridge is in the data's units squared (scikit-learn's)."),
+    "data": ("× variance", "The ridge is times each feature's variance: rescaling the data changes nothing."),
+}
+
+
+def _choices(values: tuple[str, ...], words: dict[str, tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
+    """(label, value, tooltip) for each of the core's `values`, so that a rule the core gains is offered
+    (by its name) rather than silently replaced when a session holding it is shown."""
+    choices = []
+    for value in values:
+        label, tip = words.get(value, (value, value))
+        choices.append((label, value, tip))
+    return tuple(choices)
+
+
+STOPPING_CHOICES = _choices(STOPPING_RULES, _STOPPING_WORDS)
+RIDGE_SCALE_CHOICES = _choices(REG_SCALES, _RIDGE_WORDS)
 
 
 def fit_status(fit: FitState | None, running: bool, stepping: bool) -> str:
@@ -150,39 +171,44 @@ class FitPanel(JobPanel):
 
     # ---------------------------------------------------------------- building
     def _build_settings(self) -> None:
-        box = QGroupBox("Expectation-maximisation")
-        grid = FieldGrid(columns=2)
+        box, layout, grid = compact_box("Expectation-maximisation")
         self.k_spin = int_spin(2, 1, 100, "Number of Gaussian components K to fit (the article: 2).")
-        self.covariance_combo = choice_combo(
-            COVARIANCE_CHOICES, "Shape constraint on the components' covariances (mclust's name in brackets)."
+        self.covariance_combo = model_combo(
+            "Shape constraint on the components' covariances: mclust's 14 models by family "
+            "(scikit-learn's name first for its four)."
         )
         self.init_combo = choice_combo(INIT_CHOICES, "How EM picks its starting parameters.")
         self.n_init_spin = int_spin(1, 1, 1000, "Independent starts; the one with the highest likelihood is kept.")
         self.tol_spin = ScientificSpinBox(
-            1e-3, 1e-12, 10.0, "Stop when the log-likelihood per point improves by less than this (nats)."
+            1e-3,
+            1e-12,
+            10.0,
+            "Stop when the log-likelihood changes by less than this (nats per point, or relative).",
         )
+        self.stopping_combo = choice_combo(STOPPING_CHOICES, "How Tolerance is measured.")
         self.max_iter_spin = int_spin(100, 1, 1_000_000, "Give up after this many iterations of each start.", step=10)
         self.reg_covar_spin = ScientificSpinBox(
             1e-6, 0.0, 1e3, "Added to every covariance diagonal so no component collapses onto a point."
         )
+        self.reg_scale_combo = choice_combo(RIDGE_SCALE_CHOICES, "What the ridge is measured in.")
         self.seed_edit = SeedEdit(0, "Whole number for a reproducible fit; leave empty for fresh randomness.")
         self.bayesian_check = check_box(
-            "Bayesian (variational, Dirichlet process prior)",
+            "Bayesian (variational)",
             False,
-            "Fit scikit-learn's variational Bayesian mixture, which can switch off components it does not need.",
+            "Fit scikit-learn's variational Bayesian mixture (Dirichlet process prior), which can switch off "
+            "components it does not need.",
         )
         grid.add("K", self.k_spin)
-        grid.add("Init", self.init_combo)
-        grid.add("Covariance", self.covariance_combo, span=True)
         grid.add("Restarts", self.n_init_spin)
-        grid.add("Tolerance", self.tol_spin)
+        grid.add("Model", self.covariance_combo, span=True)
+        grid.add("Init", self.init_combo, span=True)
+        tolerance = side_by_side(self.tol_spin, self.stopping_combo)
+        grid.add("Tolerance", tolerance, self.tol_spin.toolTip(), span=True)
+        ridge = side_by_side(self.reg_covar_spin, self.reg_scale_combo)
+        grid.add("Ridge", ridge, self.reg_covar_spin.toolTip(), span=True)
         grid.add("Max iter", self.max_iter_spin)
-        grid.add("Ridge", self.reg_covar_spin)
         grid.add("Seed", self.seed_edit)
-        layout = QVBoxLayout()
-        layout.addLayout(grid)
         layout.addWidget(self.bayesian_check)
-        box.setLayout(layout)
         self.body.addWidget(box)
         self.form = Form(
             self.state,
@@ -193,8 +219,10 @@ class FitPanel(JobPanel):
                 fields.combo("init", self.init_combo),
                 fields.spin("n_init", self.n_init_spin),
                 fields.spin("tol", self.tol_spin),
+                fields.combo("stopping", self.stopping_combo),
                 fields.spin("max_iter", self.max_iter_spin),
                 fields.spin("reg_covar", self.reg_covar_spin),
+                fields.combo("reg_scale", self.reg_scale_combo),
                 fields.seed("seed", self.seed_edit),
                 fields.check("bayesian", self.bayesian_check),
             ),
@@ -218,6 +246,7 @@ class FitPanel(JobPanel):
         self.fit_button, self.step_button, self.stop_button = (
             action_button(action) for action in (self.fit_action, self.step_action, self.stop_action)
         )
+        compact(self.fit_button, self.step_button, self.stop_button)
         self.body.addLayout(button_row(self.fit_button, self.step_button, self.stop_button))
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -174,6 +176,30 @@ def button(text: str, tooltip: str) -> QPushButton:
     return push
 
 
+BUTTON_PADDING = 12
+"""Room each side of a compact button's text (pixels)."""
+
+
+def compact(*buttons: QPushButton) -> None:
+    """Let push buttons shrink to their text and padding instead of the style's 80 px minimum, so a
+    row of three fits a dock ~270 px wide (a 1024-pixel window); they still share a wider row."""
+    for push in buttons:
+        push.setMinimumWidth(push.fontMetrics().horizontalAdvance(push.text()) + 2 * BUTTON_PADDING)
+
+
+def side_by_side(*widgets: QWidget) -> QWidget:
+    """Widgets in one row without margins: two parts of one field (a tolerance and its rule)."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    for widget in widgets:
+        if isinstance(widget, QAbstractSpinBox | QLineEdit):  # as FieldGrid.add caps a field alone
+            widget.setMinimumWidth(min(widget.minimumSizeHint().width(), FieldGrid.MIN_FIELD_WIDTH))
+        row.addWidget(widget, 1)
+    return box
+
+
 def button_row(*buttons: QWidget) -> QHBoxLayout:
     row = QHBoxLayout()
     row.setSpacing(4)
@@ -188,11 +214,11 @@ class FieldGrid(QGridLayout):
     The tooltip goes on both the label and the field, so hovering either explains the parameter.
     """
 
-    def __init__(self, columns: int = 2) -> None:
+    def __init__(self, columns: int = 2, spacing: int = 6) -> None:
         super().__init__()
         self._columns = columns
         self._count = 0
-        self.setHorizontalSpacing(6)
+        self.setHorizontalSpacing(spacing)
         self.setVerticalSpacing(4)
         for column in range(columns):
             self.setColumnStretch(2 * column + 1, 1)
@@ -222,6 +248,22 @@ class FieldGrid(QGridLayout):
             self.addWidget(widget, row, 2 * column + 1)
             self._count += 1
         return caption
+
+
+COMPACT_SPACING = 4
+"""Between a compact grid's labels and fields, and inside a compact group box (pixels): the style's
+6 and 9 made a dock of a 1024-pixel-wide window (~270 px inside) scroll sideways."""
+
+
+def compact_box(title: str) -> tuple[QGroupBox, QVBoxLayout, FieldGrid]:
+    """A group box of settings for a narrow dock: the box, its layout, and a two-column FieldGrid
+    with compact spacing already in the layout."""
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(*(COMPACT_SPACING,) * 4)
+    grid = FieldGrid(columns=2, spacing=COMPACT_SPACING)
+    layout.addLayout(grid)
+    return box, layout, grid
 
 
 def value_label(tooltip: str) -> QLabel:
