@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import click, cut_off_texts, wait_idle
+from helpers import click, wait_idle
+from layout_checks import cut_off_texts
 from PySide6.QtWidgets import QScrollArea
 
 from gmm_desktop.core.models import COVARIANCE_TYPES
