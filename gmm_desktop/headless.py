@@ -26,7 +26,7 @@ from gmm_desktop.core.models import COVARIANCE_TYPES, covariance_model
 from gmm_desktop.core.samplers import sample_all
 from gmm_desktop.core.samplers.diagnostics import effective_sample_size, split_rhat, to_chains
 from gmm_desktop.core.samplers.rwmh import SamplerSettings
-from gmm_desktop.core.selection import Candidate, best, sweep, sweep_settings, with_prior
+from gmm_desktop.core.selection import Candidate, SelectionSettings, best, sweep, with_prior
 
 INPUT_ERRORS = (TableError, ModelFileError, MixtureError, ValueError)
 
@@ -191,7 +191,7 @@ def run_fit(args: argparse.Namespace) -> int:
     try:
         k_values = parse_components(args.components)
         types = with_prior(parse_models(args.covariance), args.prior)
-        settings = sweep_settings(
+        settings = SelectionSettings(
             n_init=args.n_init,
             seed=args.seed,
             init=args.init,
@@ -199,7 +199,7 @@ def run_fit(args: argparse.Namespace) -> int:
             max_iter=args.max_iter,
             reg_covar=args.reg_covar,
             prior=args.prior,
-        )
+        ).em_settings()
         table = load_csv(args.file)
         columns = _columns(table, args.columns)
         X = numeric_matrix(table, columns)

@@ -36,10 +36,10 @@ import numpy as np
 
 from gmm_desktop.core.em import EMSettings
 from gmm_desktop.core.io.atomic import atomic_open
+from gmm_desktop.core.io.session_checks import check_covariance_type
 from gmm_desktop.core.io.session_codec import (
     SAVED,
     FieldError,
-    check_covariance_type,
     decode,
     encode,
     json_copy,

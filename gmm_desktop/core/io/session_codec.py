@@ -34,9 +34,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from gmm_desktop.core.em import EMResult, EMSettings, GaussianParams
-from gmm_desktop.core.models import covariance_model
-from gmm_desktop.core.samplers.rwmh import ChainState, _restore_rng
+from gmm_desktop.core.em import EMResult, EMSettings
+from gmm_desktop.core.io.session_checks import CHECKS
 from gmm_desktop.core.selection import Candidate
 
 SAVED = "saved"
@@ -243,7 +242,7 @@ def _decode_record(node: Any, record: type, path: str, get: GetArray, version: i
         values[name] = decode(node[name], _hints(record)[name], _child(path, name), get, version)
     try:
         value = record(**values)
-        _CHECKS.get(record, lambda _: None)(value)
+        CHECKS.get(record, lambda _: None)(value)
     except (ValueError, TypeError) as exc:  # MixtureError and the settings' own checks are ValueErrors
         raise FieldError(path or "session", str(exc)) from None
     return value
@@ -301,65 +300,6 @@ def _describe_json(node: Any) -> str:
     if isinstance(node, int | float):
         return f"the number {node!r}"
     return "a list" if isinstance(node, list) else "an object"
-
-
-# ---------------------------------------------------------------------------------------------- checks
-def check_covariance_type(value: str) -> None:
-    """ValueError unless `value` names a covariance model by its scikit-learn name (as files store it)."""
-    if covariance_model(value).name != value:
-        raise ValueError(
-            f"covariance_type must be stored by its registry name ({covariance_model(value).name!r}), got {value!r}"
-        )
-
-
-def _check_params(params: GaussianParams) -> None:
-    """Nothing else checks raw parameters; a wrong shape would only fail later, in a plot or a score."""
-    check_covariance_type(params.covariance_type)
-    if params.means.ndim != 2:
-        raise ValueError(f"means must have shape (K, D), got {params.means.shape}")
-    k, d = params.means.shape
-    raw = covariance_model(params.covariance_type).raw_shape(k, d)
-    for name, shape in (("weights", (k,)), ("covariances", raw), ("precisions_cholesky", raw)):
-        actual = getattr(params, name).shape
-        if actual != shape:
-            raise ValueError(f"{name} must have shape {shape} for this {params.covariance_type} model, got {actual}")
-
-
-def _check_result(result: EMResult) -> None:
-    if result.counts.shape != result.params.weights.shape:
-        raise ValueError(f"counts must have shape {result.params.weights.shape}, got {result.counts.shape}")
-    if result.n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, got {result.n_samples}")
-
-
-def _check_candidate(candidate: Candidate) -> None:
-    check_covariance_type(candidate.covariance_type)
-    result = candidate.result
-    if result is not None and (result.covariance_type, result.mixture.n_components) != (
-        candidate.covariance_type,
-        candidate.n_components,
-    ):
-        raise ValueError(
-            f"the result is a {result.covariance_type} model with {result.mixture.n_components} components, "
-            f"not {candidate.covariance_type} with {candidate.n_components}"
-        )
-
-
-def _check_chain_state(state: ChainState) -> None:
-    """Restore the generator now, so a damaged state fails on opening rather than on Continue."""
-    try:
-        _restore_rng(state.rng_state)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"rng_state is not a valid random generator state ({exc})") from None
-
-
-_CHECKS: dict[type, Callable[[Any], None]] = {
-    GaussianParams: _check_params,
-    EMResult: _check_result,
-    Candidate: _check_candidate,
-    ChainState: _check_chain_state,
-}
-"""Checks of decoded records whose constructors validate too little for a file from outside."""
 
 
 # ---------------------------------------------------------------------------------------------- archive
